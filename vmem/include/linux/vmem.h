@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmem: a general-purpose resource allocator for Linux.
+ *
+ * Arenas hand out ranges of integers ("resources"): identifiers, device
+ * address space, DMA windows, VRAM.  The design and the interface follow
+ * Bonwick & Adams, "Magazines and Vmem: Extending the Slab Allocator to Many
+ * CPUs and Arbitrary Resources" (USENIX 2001), in Linux conventions:
+ * resources are unsigned long, errors are negative errno values, and results
+ * come back through an out-parameter so that 0 and ULONG_MAX are ordinary,
+ * allocatable resources.
+ *
+ * A client module adds ``ccflags-y += -I<vmem>/vmem/include``, includes this
+ * header, builds with ``KBUILD_EXTRA_SYMBOLS=<vmem>/Module.symvers`` and
+ * imports the symbol namespace with ``MODULE_IMPORT_NS(VMEM_NS);``.
+ */
+#ifndef _LINUX_VMEM_H
+#define _LINUX_VMEM_H
+
+#include <linux/types.h>
+#include <linux/limits.h>
+#include <linux/version.h>
+
+struct vmem;
+
+/*
+ * The symbol namespace of every vmem export.  Since 6.13 namespaces are
+ * string literals; before, a bare identifier that the kernel stringifies.
+ */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define VMEM_NS "VMEM"
+#else
+#define VMEM_NS VMEM
+#endif
+
+#define VMEM_ADDR_MIN	0UL
+#define VMEM_ADDR_MAX	ULONG_MAX
+
+/* vmflag: exactly one of VMEM_SLEEP and VMEM_NOSLEEP ... */
+#define VMEM_SLEEP	0x00000001U	/* may block, for memory and for space */
+#define VMEM_NOSLEEP	0x00000002U	/* never blocks; usable in any context */
+/* ... and at most one fit policy; none means VMEM_INSTANTFIT. */
+#define VMEM_INSTANTFIT	0x00000010U	/* O(1): head of first list that must fit */
+#define VMEM_BESTFIT	0x00000020U	/* smallest free segment that fits */
+#define VMEM_NEXTFIT	0x00000040U	/* first fit after the last allocation */
+
+/* Segment types, for vmem_size() and vmem_walk(). */
+#define VMEM_ALLOC	0x01U
+#define VMEM_FREE	0x02U
+#define VMEM_SPAN	0x04U		/* vmem_walk() only */
+
+/* Arena names are copied and truncated to this many bytes, NUL included. */
+#define VMEM_NAME_MAX	32
+
+/* At most this many quantum caches: qcache_max is capped at 16 quanta. */
+#define VMEM_QCACHE_MAX	16
+
+typedef int (vmem_import_t)(struct vmem *source, unsigned long size,
+			    unsigned int vmflag, unsigned long *addrp);
+typedef void (vmem_release_t)(struct vmem *source, unsigned long addr,
+			      unsigned long size);
+
+struct vmem *vmem_create(const char *name, unsigned long base,
+			 unsigned long size, unsigned long quantum,
+			 vmem_import_t *import, vmem_release_t *release,
+			 struct vmem *source, unsigned long qcache_max,
+			 unsigned int vmflag);
+void vmem_destroy(struct vmem *vm);
+
+int vmem_add(struct vmem *vm, unsigned long base, unsigned long size,
+	     unsigned int vmflag);
+
+int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
+	       unsigned long *addrp);
+void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size);
+
+int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
+		unsigned long phase, unsigned long nocross,
+		unsigned long minaddr, unsigned long maxaddr,
+		unsigned int vmflag, unsigned long *addrp);
+void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size);
+
+unsigned long vmem_arena_size(struct vmem *vm, unsigned int typemask);
+bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size);
+void vmem_walk(struct vmem *vm, unsigned int typemask,
+	       void (*func)(void *arg, unsigned long addr, unsigned long size),
+	       void *arg);
+
+/**
+ * vmem_size() - Bytes of an arena by segment type.
+ * @vm: The arena.
+ * @typemask: %VMEM_ALLOC, %VMEM_FREE, or both.
+ *
+ * An inline wrapper over vmem_arena_size(): OpenZFS's spl.ko exports a
+ * symbol named vmem_size, and the kernel refuses a second module exporting
+ * the same name, so vmem.ko exports this call under another name.
+ *
+ * Context: Any context.  Takes and releases the arena lock.
+ * Return: Bytes allocated (%VMEM_ALLOC), free (%VMEM_FREE), or the sum.
+ */
+static inline unsigned long vmem_size(struct vmem *vm, unsigned int typemask)
+{
+	return vmem_arena_size(vm, typemask);
+}
+
+#endif /* _LINUX_VMEM_H */

@@ -1,0 +1,1530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmem: a general-purpose resource allocator.
+ *
+ * Theory of operation
+ * ===================
+ *
+ * An arena manages integer resources in units of its quantum.  Resources are
+ * added as spans, with vmem_create() and vmem_add(), or imported from a
+ * source when the arena runs short.  Each span is tiled by segments that are
+ * either allocated or free.  Segments are described by external boundary
+ * tags (struct vmem_seg), never by memory inside the managed range: a
+ * resource need not be memory, and 0 and ULONG_MAX are resources like any
+ * other.  A tag holds its first resource and its size, so the last resource,
+ * start + size - 1, never overflows, even for a span that ends at the top of
+ * the address space.
+ *
+ * Every span marker and segment sits on one list in address order
+ * (vm->segs), each span marker before the segments that tile its span, so
+ * the neighbours of a segment are found in O(1) and a freed segment is
+ * coalesced with free neighbours at once.  Adjacent spans are never merged:
+ * an imported span that becomes wholly free goes back to its source.
+ *
+ * Free segments also sit on power-of-two freelists: list n holds the
+ * segments whose size is in [2^n, 2^(n+1)), and bit n of vm->freemap says
+ * whether list n is empty.  Instant fit, the default policy, rounds the
+ * request up to the next power of two and takes the head of the first
+ * non-empty list at or above it: every segment there must fit, so one bit
+ * scan and one list access find it, in constant time.  When no such list
+ * exists, the "might fit" list (the request's own power of two) is searched,
+ * so instant fit never fails while some free segment could hold the
+ * request.  Best fit searches from the might-fit list up for the smallest
+ * segment that fits.  Next fit keeps a rotor (a segment and an offset in it)
+ * and takes the first fit after the previous next-fit allocation, wrapping
+ * round, so a freed resource is not handed out again until the rotor comes
+ * back: the behaviour wanted for process IDs.
+ *
+ * Allocated segments sit in a hash table keyed by address, so vmem_free()
+ * finds its segment in constant time, and the lookup checks the caller: an
+ * address that is not allocated, or a size that does not match, is reported
+ * and changes nothing.  The table starts embedded in the arena and is
+ * resized to keep about one segment a bucket, by the caller itself when it
+ * may sleep, otherwise by deferred work: never under the arena lock.
+ *
+ * Constrained allocation (vmem_xalloc()) applies alignment, phase, a
+ * boundary not to cross and an inclusive address window to every candidate
+ * segment with overflow-safe arithmetic (vmem_fit()).  An arena that imports
+ * from another arena passes the constraints on to it, sizing the import so
+ * that the constraint holds inside the span it gets back.
+ *
+ * Locking: one spinlock per arena, taken with interrupts saved, so that
+ * VMEM_NOSLEEP allocation and every free work in any context, hard
+ * interrupts included.  The lock is never held across a call to the source
+ * (import or release) or to the slab allocator: each arena keeps a reserve
+ * of boundary tags, refilled with the lock dropped before an operation
+ * starts, so an allocation that has passed its checks cannot fail for want
+ * of a tag.  VMEM_SLEEP allocations that find no space wait on the arena's
+ * wait queue, which frees and vmem_add() wake.
+ *
+ * Quantum caches (qcache_max) are accepted; until they exist, those sizes
+ * are served by the arena like any other.
+ */
+
+#define pr_fmt(fmt) "vmem: " fmt
+
+#include <linux/bitops.h>
+#include <linux/err.h>
+#include <linux/hash.h>
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "vmem_internal.h"
+
+#define VMEM_SLEEP_MASK		(VMEM_SLEEP | VMEM_NOSLEEP)
+#define VMEM_POLICY_MASK	(VMEM_INSTANTFIT | VMEM_BESTFIT | VMEM_NEXTFIT)
+
+static struct kmem_cache *vmem_seg_cache;
+static atomic_long_t vmem_nr_tags = ATOMIC_LONG_INIT(0);
+static atomic_t vmem_next_id = ATOMIC_INIT(0);
+
+/**
+ * struct vmem_req - A request, checked and rounded.
+ * @size: Size rounded up to the quantum; never 0.
+ * @align: Alignment, a power of two and a multiple of the quantum.
+ * @phase: Offset from the alignment, below @align.
+ * @nocross: Boundary not to cross (a power of two), or 0.
+ * @minaddr: Lowest allowed resource.
+ * @maxaddr: Highest allowed resource (inclusive).
+ * @constrained: Anything beyond quantum alignment is asked for.
+ */
+struct vmem_req {
+	unsigned long size;
+	unsigned long align;
+	unsigned long phase;
+	unsigned long nocross;
+	unsigned long minaddr;
+	unsigned long maxaddr;
+	bool constrained;
+};
+
+static inline unsigned long vmem_seg_last(const struct vmem_seg *seg)
+{
+	return seg->start + seg->size - 1;
+}
+
+static inline struct vmem_seg *vmem_seg_next(struct vmem *vm,
+					     struct vmem_seg *seg)
+{
+	if (list_is_last(&seg->seglist, &vm->segs))
+		return NULL;
+	return list_next_entry(seg, seglist);
+}
+
+static inline struct vmem_seg *vmem_seg_prev(struct vmem *vm,
+					     struct vmem_seg *seg)
+{
+	if (list_is_first(&seg->seglist, &vm->segs))
+		return NULL;
+	return list_prev_entry(seg, seglist);
+}
+
+/**
+ * vmem_freelist_index() - The freelist a free segment of @size goes on.
+ * @size: Segment size, not 0.
+ *
+ * Return: floor(log2(@size)).
+ */
+unsigned int vmem_freelist_index(unsigned long size)
+{
+	return __fls(size);
+}
+
+static bool vmem_flags_valid(unsigned int vmflag, unsigned int allowed)
+{
+	unsigned int sleep = vmflag & VMEM_SLEEP_MASK;
+	unsigned int policy = vmflag & VMEM_POLICY_MASK;
+
+	if (vmflag & ~allowed)
+		return false;
+	if (sleep != VMEM_SLEEP && sleep != VMEM_NOSLEEP)
+		return false;
+	return !(policy & (policy - 1));
+}
+
+static gfp_t vmem_gfp(unsigned int vmflag)
+{
+	return vmflag & VMEM_SLEEP ? GFP_KERNEL : GFP_ATOMIC | __GFP_NOWARN;
+}
+
+/* === Boundary tags === */
+
+static struct vmem_seg *vmem_tag_get(struct vmem *vm)
+{
+	struct vmem_seg *seg;
+
+	lockdep_assert_held(&vm->lock);
+	seg = list_first_entry(&vm->reserve, struct vmem_seg, seglist);
+	list_del(&seg->seglist);
+	vm->nreserve--;
+	return seg;
+}
+
+static void vmem_tag_put(struct vmem *vm, struct vmem_seg *seg)
+{
+	lockdep_assert_held(&vm->lock);
+	list_add(&seg->seglist, &vm->reserve);
+	vm->nreserve++;
+}
+
+/*
+ * Make sure the reserve holds @need tags.  Called and returns with the lock
+ * held, but drops it to call the slab allocator, so the caller must look at
+ * the arena afresh afterwards.
+ */
+/* Take @n tags from the slab allocator onto @tags; returns how many. */
+static unsigned int vmem_tags_alloc(struct list_head *tags, unsigned int n,
+				    gfp_t gfp)
+{
+	unsigned int got;
+
+	for (got = 0; got < n; got++) {
+		struct vmem_seg *seg = kmem_cache_alloc(vmem_seg_cache, gfp);
+
+		if (!seg)
+			break;
+		atomic_long_inc(&vmem_nr_tags);
+		list_add(&seg->seglist, tags);
+	}
+	return got;
+}
+
+/*
+ * Make sure the reserve holds @need tags.  Called and returns with the lock
+ * held, but drops it to call the slab allocator, so the caller must look at
+ * the arena afresh afterwards.
+ */
+static int vmem_reserve_fill(struct vmem *vm, unsigned int need,
+			     unsigned int vmflag, unsigned long *flags)
+	__must_hold(&vm->lock)
+{
+	while (vm->nreserve < need) {
+		unsigned int want = need - vm->nreserve, got;
+		LIST_HEAD(tags);
+
+		spin_unlock_irqrestore(&vm->lock, *flags);
+		got = vmem_tags_alloc(&tags, want, vmem_gfp(vmflag));
+		spin_lock_irqsave(&vm->lock, *flags);
+		list_splice(&tags, &vm->reserve);
+		vm->nreserve += got;
+		if (got < want) {
+			vm->stats.populate_fail++;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Move what the reserve holds beyond its limit to @out, to free unlocked. */
+static void vmem_reserve_trim(struct vmem *vm, struct list_head *out)
+{
+	lockdep_assert_held(&vm->lock);
+	while (vm->nreserve > VMEM_TAGS_RESERVE_MAX)
+		list_move(&vmem_tag_get(vm)->seglist, out);
+}
+
+static void vmem_tags_free(struct list_head *tags)
+{
+	struct vmem_seg *seg, *tmp;
+
+	list_for_each_entry_safe(seg, tmp, tags, seglist) {
+		kmem_cache_free(vmem_seg_cache, seg);
+		atomic_long_dec(&vmem_nr_tags);
+	}
+}
+
+/**
+ * vmem_tags_live() - Boundary tags currently allocated, module-wide.
+ *
+ * Return: Tags taken from the slab cache and not yet given back.
+ */
+long vmem_tags_live(void)
+{
+	return atomic_long_read(&vmem_nr_tags);
+}
+
+/* === Freelists === */
+
+static void vmem_freelist_insert(struct vmem *vm, struct vmem_seg *seg)
+{
+	unsigned int i = vmem_freelist_index(seg->size);
+
+	seg->type = VMEM_SEG_FREE;
+	list_add(&seg->freelist, &vm->freelist[i]);
+	vm->freemap |= BIT(i);
+	vm->nfree++;
+}
+
+static void vmem_freelist_delete(struct vmem *vm, struct vmem_seg *seg)
+{
+	unsigned int i = vmem_freelist_index(seg->size);
+
+	list_del(&seg->freelist);
+	if (list_empty(&vm->freelist[i]))
+		vm->freemap &= ~BIT(i);
+	vm->nfree--;
+}
+
+/* === Allocation hash === */
+
+static struct hlist_head *vmem_hash_bucket(struct vmem *vm, unsigned long addr)
+{
+	return &vm->hash_table[hash_long(addr >> vm->qshift, vm->hash_bits)];
+}
+
+static struct vmem_seg *vmem_hash_lookup(struct vmem *vm, unsigned long addr)
+{
+	struct vmem_seg *seg;
+
+	hlist_for_each_entry(seg, vmem_hash_bucket(vm, addr), hash) {
+		if (seg->start == addr)
+			return seg;
+		vm->stats.lookup++;
+	}
+	return NULL;
+}
+
+/* The table size for @nbusy entries: about one entry a bucket. */
+static unsigned int vmem_hash_bits_for(unsigned long nbusy)
+{
+	return clamp_t(unsigned int, fls_long(nbusy), VMEM_HASH_INITIAL_BITS,
+		       VMEM_HASH_MAX_BITS);
+}
+
+/* Does the table need resizing?  Grow past two a bucket, shrink below 1/8. */
+static bool vmem_hash_unbalanced(struct vmem *vm)
+{
+	unsigned long buckets = 1UL << vm->hash_bits;
+
+	if (vm->nbusy > 2 * buckets)
+		return vm->hash_bits < VMEM_HASH_MAX_BITS;
+	if (vm->nbusy < buckets / 8)
+		return vm->hash_bits > VMEM_HASH_INITIAL_BITS;
+	return false;
+}
+
+/* Resize the hash table.  Process context: allocates with GFP_KERNEL. */
+static void vmem_hash_rescale(struct vmem *vm)
+{
+	struct hlist_head *table, *old;
+	unsigned long flags, i, n;
+	unsigned int bits, old_bits;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	bits = vmem_hash_bits_for(vm->nbusy);
+	if (!vmem_hash_unbalanced(vm)) {
+		spin_unlock_irqrestore(&vm->lock, flags);
+		return;
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	n = 1UL << bits;
+	table = kvmalloc_array(n, sizeof(*table), GFP_KERNEL | __GFP_NOWARN);
+	if (!table)
+		return;
+	for (i = 0; i < n; i++)
+		INIT_HLIST_HEAD(&table[i]);
+
+	spin_lock_irqsave(&vm->lock, flags);
+	old = vm->hash_table;
+	old_bits = vm->hash_bits;
+	vm->hash_table = table;
+	vm->hash_bits = bits;
+	for (i = 0; i < (1UL << old_bits); i++) {
+		struct vmem_seg *seg;
+		struct hlist_node *tmp;
+
+		hlist_for_each_entry_safe(seg, tmp, &old[i], hash) {
+			hlist_del(&seg->hash);
+			hlist_add_head(&seg->hash,
+				       vmem_hash_bucket(vm, seg->start));
+		}
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	if (old != vm->hash0)
+		kvfree(old);
+}
+
+static void vmem_hash_work(struct work_struct *work)
+{
+	vmem_hash_rescale(container_of(work, struct vmem, hash_work));
+}
+
+/* After unlocking: resize now if the caller may sleep, else defer. */
+static void vmem_hash_update(struct vmem *vm, bool unbalanced,
+			     unsigned int vmflag)
+{
+	if (!unbalanced)
+		return;
+	if (vmflag & VMEM_SLEEP)
+		vmem_hash_rescale(vm);
+	else
+		schedule_work(&vm->hash_work);
+}
+
+/* === Spans === */
+
+/*
+ * Add [base, base + size) as a span, with one free segment covering it.
+ * Needs VMEM_TAGS_PER_SPAN tags in the reserve.  -EEXIST on overlap.
+ */
+static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
+				      unsigned long size, bool imported)
+{
+	unsigned long last = base + size - 1;
+	struct vmem_seg *span, *seg, *next = NULL, *prev = NULL;
+
+	lockdep_assert_held(&vm->lock);
+	list_for_each_entry(span, &vm->spans, spanlist) {
+		if (span->start > last) {
+			next = span;
+			break;
+		}
+		prev = span;
+	}
+	if (prev && vmem_seg_last(prev) >= base)
+		return ERR_PTR(-EEXIST);
+
+	span = vmem_tag_get(vm);
+	span->start = base;
+	span->size = size;
+	span->type = VMEM_SEG_SPAN;
+	span->imported = imported;
+	if (next) {
+		list_add_tail(&span->spanlist, &next->spanlist);
+		list_add_tail(&span->seglist, &next->seglist);
+	} else {
+		list_add_tail(&span->spanlist, &vm->spans);
+		list_add_tail(&span->seglist, &vm->segs);
+	}
+
+	seg = vmem_tag_get(vm);
+	seg->start = base;
+	seg->size = size;
+	seg->imported = 0;
+	list_add(&seg->seglist, &span->seglist);
+	vmem_freelist_insert(vm, seg);
+
+	vm->mem_total += size;
+	if (imported)
+		vm->mem_import += size;
+	vm->free_gen++;
+	return span;
+}
+
+/*
+ * If @span is imported and wholly free, take it out of the arena and return
+ * true: the caller gives it back to the source once the lock is dropped.
+ */
+static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
+{
+	struct vmem_seg *seg = vmem_seg_next(vm, span);
+
+	lockdep_assert_held(&vm->lock);
+	if (!span->imported || !seg || seg->type != VMEM_SEG_FREE ||
+	    seg->size != span->size)
+		return false;
+
+	if (vm->rotor == span || vm->rotor == seg) {
+		vm->rotor = vmem_seg_next(vm, seg);
+		vm->rotor_off = 0;
+	}
+	vmem_freelist_delete(vm, seg);
+	list_del(&seg->seglist);
+	list_del(&span->seglist);
+	list_del(&span->spanlist);
+	vm->mem_total -= span->size;
+	vm->mem_import -= span->size;
+	vm->stats.release++;
+	vmem_tag_put(vm, seg);
+	vmem_tag_put(vm, span);
+	return true;
+}
+
+static void vmem_release(struct vmem *vm, unsigned long addr,
+			 unsigned long size)
+{
+	if (vm->vmem_source)
+		vmem_xfree(vm->source, addr, size);
+	else
+		vm->release(vm->source, addr, size);
+}
+
+/* === Fitting === */
+
+/*
+ * The lowest address in [start, last] where a block of @r fits, honouring
+ * every constraint.  All arithmetic is on inclusive ends, so nothing
+ * overflows, even at the top of the address space.
+ */
+static bool vmem_fit(const struct vmem_req *r, unsigned long start,
+		     unsigned long last, unsigned long *addrp)
+{
+	unsigned long lo = max(start, r->minaddr);
+	unsigned long hi = min(last, r->maxaddr);
+	unsigned long addr, boundary;
+
+	if (lo > hi)
+		return false;
+	addr = lo + ((r->phase - lo) & (r->align - 1));
+	if (addr < lo || addr > hi || hi - addr < r->size - 1)
+		return false;
+	if (r->nocross &&
+	    ((addr ^ (addr + r->size - 1)) & ~(r->nocross - 1))) {
+		/*
+		 * Move to the next boundary.  The arguments were checked so
+		 * that a block aligned there cannot cross the one after.
+		 */
+		boundary = (addr | (r->nocross - 1)) + 1;
+		if (!boundary)
+			return false;
+		addr = boundary + ((r->phase - boundary) & (r->align - 1));
+		if (addr < boundary || addr > hi || hi - addr < r->size - 1)
+			return false;
+		if ((addr ^ (addr + r->size - 1)) & ~(r->nocross - 1))
+			return false;
+	}
+	*addrp = addr;
+	return true;
+}
+
+static struct vmem_seg *vmem_find_instant(struct vmem *vm,
+					  const struct vmem_req *r,
+					  unsigned long *addrp)
+{
+	unsigned int might = vmem_freelist_index(r->size);
+	unsigned int must = is_power_of_2(r->size) ? might : might + 1;
+	unsigned long map = 0;
+	struct vmem_seg *seg;
+
+	if (must < VMEM_FREELISTS)
+		map = vm->freemap & (~0UL << must);
+
+	/* The fast path: every segment on these lists fits. */
+	if (map && !r->constrained) {
+		seg = list_first_entry(&vm->freelist[__ffs(map)],
+				       struct vmem_seg, freelist);
+		*addrp = seg->start;
+		return seg;
+	}
+
+	/* Constrained: first fit over the lists that fit by size ... */
+	for (; map; map &= map - 1) {
+		list_for_each_entry(seg, &vm->freelist[__ffs(map)], freelist) {
+			vm->stats.search++;
+			if (vmem_fit(r, seg->start, vmem_seg_last(seg), addrp))
+				return seg;
+		}
+	}
+	/* ... then the list that might fit. */
+	if (must != might) {
+		list_for_each_entry(seg, &vm->freelist[might], freelist) {
+			vm->stats.search++;
+			if (vmem_fit(r, seg->start, vmem_seg_last(seg), addrp))
+				return seg;
+		}
+	}
+	return NULL;
+}
+
+static struct vmem_seg *vmem_find_best(struct vmem *vm,
+				       const struct vmem_req *r,
+				       unsigned long *addrp)
+{
+	unsigned long map = vm->freemap & (~0UL << vmem_freelist_index(r->size));
+	struct vmem_seg *seg, *best;
+	unsigned long addr;
+
+	/*
+	 * Every segment on a list is smaller than every segment on the lists
+	 * above it, so the first list holding a fit holds the best one.
+	 */
+	for (; map; map &= map - 1) {
+		best = NULL;
+		list_for_each_entry(seg, &vm->freelist[__ffs(map)], freelist) {
+			vm->stats.search++;
+			if (best && seg->size >= best->size)
+				continue;
+			if (!vmem_fit(r, seg->start, vmem_seg_last(seg), &addr))
+				continue;
+			best = seg;
+			*addrp = addr;
+			if (seg->size == r->size)
+				break;
+		}
+		if (best)
+			return best;
+	}
+	return NULL;
+}
+
+static struct vmem_seg *vmem_find_next(struct vmem *vm,
+				       const struct vmem_req *r,
+				       unsigned long *addrp)
+{
+	struct vmem_seg *rotor = vm->rotor, *seg;
+	unsigned long off = vm->rotor_off;
+
+	if (!rotor) {
+		if (list_empty(&vm->segs))
+			return NULL;
+		rotor = list_first_entry(&vm->segs, struct vmem_seg, seglist);
+		off = 0;
+	}
+
+	/* From the rotor to the end, then round from the start ... */
+	seg = rotor;
+	do {
+		if (seg->type == VMEM_SEG_FREE) {
+			vm->stats.search++;
+			if (seg != rotor) {
+				if (vmem_fit(r, seg->start, vmem_seg_last(seg),
+					     addrp))
+					return seg;
+			} else if (off < seg->size &&
+				   vmem_fit(r, seg->start + off,
+					    vmem_seg_last(seg), addrp)) {
+				return seg;
+			}
+		}
+		seg = vmem_seg_next(vm, seg) ?:
+		      list_first_entry(&vm->segs, struct vmem_seg, seglist);
+	} while (seg != rotor);
+
+	/* ... and last the rotor's own segment, from its start. */
+	if (rotor->type == VMEM_SEG_FREE && off &&
+	    vmem_fit(r, rotor->start, vmem_seg_last(rotor), addrp))
+		return rotor;
+	return NULL;
+}
+
+/*
+ * Carve [addr, addr + size) out of the free segment @seg, which becomes the
+ * allocated segment; what is left on either side stays free.  Needs
+ * VMEM_TAGS_PER_ALLOC tags in the reserve.
+ */
+static void vmem_seg_carve(struct vmem *vm, struct vmem_seg *seg,
+			   unsigned long addr, unsigned long size)
+{
+	unsigned long last = vmem_seg_last(seg), end = addr + size - 1;
+	unsigned long rotor_off = vm->rotor_off;
+	bool rotor = vm->rotor == seg;
+	struct vmem_seg *pre = NULL, *post = NULL;
+
+	vmem_freelist_delete(vm, seg);
+	if (addr > seg->start) {
+		pre = vmem_tag_get(vm);
+		pre->start = seg->start;
+		pre->size = addr - seg->start;
+		list_add_tail(&pre->seglist, &seg->seglist);
+		vmem_freelist_insert(vm, pre);
+	}
+	if (end < last) {
+		post = vmem_tag_get(vm);
+		post->start = end + 1;
+		post->size = last - end;
+		list_add(&post->seglist, &seg->seglist);
+		vmem_freelist_insert(vm, post);
+	}
+	seg->start = addr;
+	seg->size = size;
+	seg->type = VMEM_SEG_ALLOC;
+	hlist_add_head(&seg->hash, vmem_hash_bucket(vm, addr));
+	vm->nbusy++;
+	vm->mem_inuse += size;
+
+	/* Keep the rotor where it was, in whichever piece now holds it. */
+	if (rotor) {
+		if (pre && rotor_off <= pre->size) {
+			vm->rotor = pre;
+		} else {
+			if (pre)
+				rotor_off -= pre->size;
+			if (rotor_off > size) {
+				vm->rotor = post;
+				rotor_off -= size;
+			}
+		}
+		vm->rotor_off = rotor_off;
+	}
+}
+
+/* Find and allocate.  Needs VMEM_TAGS_PER_ALLOC tags in the reserve. */
+static bool vmem_alloc_locked(struct vmem *vm, const struct vmem_req *r,
+			      unsigned int policy, unsigned long *addrp)
+{
+	struct vmem_seg *seg;
+	unsigned long addr;
+
+	switch (policy) {
+	case VMEM_BESTFIT:
+		seg = vmem_find_best(vm, r, &addr);
+		break;
+	case VMEM_NEXTFIT:
+		seg = vmem_find_next(vm, r, &addr);
+		break;
+	default:
+		seg = vmem_find_instant(vm, r, &addr);
+		break;
+	}
+	if (!seg)
+		return false;
+
+	vmem_seg_carve(vm, seg, addr, r->size);
+	if (policy == VMEM_NEXTFIT) {
+		vm->rotor = seg;
+		vm->rotor_off = seg->size;
+	}
+	vm->stats.alloc++;
+	*addrp = addr;
+	return true;
+}
+
+/* Could @r ever be met by the spans the arena has? */
+static bool vmem_can_ever_fit(struct vmem *vm, const struct vmem_req *r)
+{
+	struct vmem_seg *span;
+	unsigned long addr;
+
+	list_for_each_entry(span, &vm->spans, spanlist)
+		if (vmem_fit(r, span->start, vmem_seg_last(span), &addr))
+			return true;
+	return false;
+}
+
+/* === Import === */
+
+/*
+ * Import a span that can hold @r from the source and allocate from it (or
+ * from whatever space the arena has by then).  Called and returns with the
+ * lock held; drops it around the calls to the source.
+ */
+static int vmem_import(struct vmem *vm, const struct vmem_req *r,
+		       unsigned int vmflag, unsigned long *flags,
+		       unsigned long *addrp)
+	__must_hold(&vm->lock)
+{
+	unsigned int policy = vmflag & VMEM_POLICY_MASK;
+	unsigned long isize, addr, ssize;
+	struct vmem_seg *span;
+	bool done;
+	int ret;
+
+	spin_unlock_irqrestore(&vm->lock, *flags);
+
+	if (vm->vmem_source) {
+		/*
+		 * Pass the constraints on.  The source hands out multiples of
+		 * its own quantum (sq), so the part of the phase below sq is
+		 * met by allocating @delta further into the imported span,
+		 * and a boundary below sq is met by every span aligned to sq.
+		 */
+		unsigned long sq = vm->source->quantum, ialign, iphase, delta;
+		unsigned long nocross = r->nocross >= sq ? r->nocross : 0;
+		unsigned long imin;
+
+		if (r->align >= sq) {
+			ialign = r->align;
+			iphase = r->phase & ~(sq - 1);
+		} else {
+			ialign = max(sq, vm->quantum);
+			iphase = 0;
+		}
+		delta = r->phase - iphase;
+		isize = r->size + delta;
+		imin = r->minaddr > delta ? r->minaddr - delta : 0;
+		ret = isize < r->size ? -ENOMEM :
+		      vmem_xalloc(vm->source, isize, ialign, iphase, nocross,
+				  imin, r->maxaddr, vmflag, &addr);
+		if (!ret)
+			ssize = round_up(isize, sq);
+	} else {
+		/* A span aligned to the quantum holds every phase of align. */
+		isize = r->size + (r->align - vm->quantum);
+		ret = isize < r->size ? -ENOMEM :
+		      vm->import(vm->source, isize, vmflag, &addr);
+		ssize = isize;
+	}
+
+	spin_lock_irqsave(&vm->lock, *flags);
+	if (ret)
+		return ret == -EINTR ? -EINTR : -ENOMEM;
+
+	if ((addr & (vm->quantum - 1)) || addr + (ssize - 1) < addr) {
+		pr_warn("arena '%s': import of %#lx returned unusable span [%#lx, +%#lx)\n",
+			vm->name, isize, addr, ssize);
+		ret = -ENOMEM;
+		goto give_back;
+	}
+	ret = vmem_reserve_fill(vm, VMEM_TAGS_PER_IMPORT, vmflag, flags);
+	if (ret)
+		goto give_back;
+	span = vmem_span_add(vm, addr, ssize, true);
+	if (IS_ERR(span)) {
+		pr_warn("arena '%s': import returned [%#lx, +%#lx), which overlaps a span\n",
+			vm->name, addr, ssize);
+		ret = -ENOMEM;
+		goto give_back;
+	}
+	vm->stats.import++;
+
+	done = vmem_alloc_locked(vm, r, policy, addrp);
+	/* Space may have appeared elsewhere meanwhile: then give it back. */
+	if (vmem_span_remove_if_free(vm, span)) {
+		ret = done ? 0 : -ENOMEM;
+		goto give_back;
+	}
+	return done ? 0 : -ENOMEM;
+
+give_back:
+	spin_unlock_irqrestore(&vm->lock, *flags);
+	vmem_release(vm, addr, ssize);
+	spin_lock_irqsave(&vm->lock, *flags);
+	return ret;
+}
+
+/* === Allocation and free === */
+
+static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
+			 unsigned int vmflag, unsigned long *addrp)
+{
+	unsigned int policy = vmflag & VMEM_POLICY_MASK;
+	unsigned long flags, gen;
+	LIST_HEAD(spare);
+	bool unbalanced;
+	int ret;
+
+	if (vmflag & VMEM_SLEEP)
+		might_sleep();
+
+	spin_lock_irqsave(&vm->lock, flags);
+	for (;;) {
+		ret = vmem_reserve_fill(vm, VMEM_TAGS_PER_ALLOC, vmflag, &flags);
+		if (ret)
+			break;
+		if (vmem_alloc_locked(vm, r, policy, addrp))
+			break;
+		if (vm->import) {
+			ret = vmem_import(vm, r, vmflag, &flags, addrp);
+			break;
+		}
+		if ((vmflag & VMEM_NOSLEEP) || !vmem_can_ever_fit(vm, r)) {
+			ret = -ENOMEM;
+			break;
+		}
+
+		/* VMEM_SLEEP: wait until something is freed or added. */
+		gen = vm->free_gen;
+		vm->nwaiters++;
+		vm->stats.wait++;
+		spin_unlock_irqrestore(&vm->lock, flags);
+		ret = wait_event_killable(vm->wq,
+					  READ_ONCE(vm->free_gen) != gen);
+		spin_lock_irqsave(&vm->lock, flags);
+		vm->nwaiters--;
+		if (ret) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	if (ret)
+		vm->stats.fail++;
+	unbalanced = vmem_hash_unbalanced(vm);
+	vmem_reserve_trim(vm, &spare);
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	vmem_tags_free(&spare);
+	vmem_hash_update(vm, unbalanced, vmflag);
+	return ret;
+}
+
+/* Round @size up to the quantum; false if it is 0 or overflows. */
+static bool vmem_round_size(struct vmem *vm, unsigned long *size)
+{
+	if (!*size || *size > ULONG_MAX - (vm->quantum - 1))
+		return false;
+	*size = round_up(*size, vm->quantum);
+	return true;
+}
+
+/**
+ * vmem_xalloc() - Allocate a range that meets constraints.
+ * @vm: The arena.
+ * @size: Number of resources; rounded up to the quantum.
+ * @align: 0 for the quantum, or a power of two that is a multiple of it.
+ * @phase: The range starts @phase past a multiple of @align: below @align
+ *         and a multiple of the quantum.
+ * @nocross: 0, or a power of two: the range does not cross a multiple of it.
+ * @minaddr: Lowest allowed start (%VMEM_ADDR_MIN: no limit).
+ * @maxaddr: Highest allowed last resource, inclusive (%VMEM_ADDR_MAX).
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP, and at most one fit policy.
+ * @addrp: The start of the range is stored here on success.
+ *
+ * The returned range [*@addrp, *@addrp + @size) satisfies every constraint:
+ * (*@addrp - @phase) % @align == 0, it crosses no multiple of @nocross, and
+ * it lies within [@minaddr, @maxaddr].  Every policy, next fit included,
+ * honours them.  Quantum caches are never used.  Free the range with
+ * vmem_xfree().  An arena that imports from another arena passes the
+ * constraints on to it.
+ *
+ * Context: Any context with %VMEM_NOSLEEP.  Process context with
+ * %VMEM_SLEEP: may sleep for memory and until space is freed.  Takes and
+ * releases the arena lock; never holds it across calls to the source.
+ * Return: 0 on success; -EINVAL for contradictory or invalid arguments;
+ * -ENOMEM when no space satisfies the request (at once, even with
+ * %VMEM_SLEEP, if no span could ever satisfy it); -EINTR when a
+ * %VMEM_SLEEP wait was ended by a fatal signal.
+ */
+int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
+		unsigned long phase, unsigned long nocross,
+		unsigned long minaddr, unsigned long maxaddr,
+		unsigned int vmflag, unsigned long *addrp)
+{
+	struct vmem_req r;
+
+	if (!vm || !addrp ||
+	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK | VMEM_POLICY_MASK) ||
+	    !vmem_round_size(vm, &size))
+		return -EINVAL;
+	if (!align)
+		align = vm->quantum;
+	if (!is_power_of_2(align) || (align & (vm->quantum - 1)))
+		return -EINVAL;
+	if (phase >= align || (phase & (vm->quantum - 1)))
+		return -EINVAL;
+	if (nocross && (!is_power_of_2(nocross) ||
+			size > nocross - (phase & (nocross - 1))))
+		return -EINVAL;
+	if (minaddr > maxaddr || maxaddr - minaddr < size - 1)
+		return -EINVAL;
+
+	r.size = size;
+	r.align = align;
+	r.phase = phase;
+	r.nocross = nocross;
+	r.minaddr = minaddr;
+	r.maxaddr = maxaddr;
+	r.constrained = align > vm->quantum || phase || nocross ||
+			minaddr != VMEM_ADDR_MIN || maxaddr != VMEM_ADDR_MAX;
+	return vmem_do_alloc(vm, &r, vmflag, addrp);
+}
+
+/**
+ * vmem_alloc() - Allocate a range.
+ * @vm: The arena.
+ * @size: Number of resources; rounded up to the quantum.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP, and at most one fit policy
+ *          (%VMEM_INSTANTFIT, the default, %VMEM_BESTFIT or %VMEM_NEXTFIT).
+ * @addrp: The start of the range is stored here on success.
+ *
+ * Instant fit takes a segment in constant time and never fails while some
+ * free segment could hold the request.  An arena with a source imports from
+ * it when it has no space.  Has the type vmem_import_t, so that an arena can
+ * name it as the import function of another.
+ *
+ * Context: Any context with %VMEM_NOSLEEP.  Process context with
+ * %VMEM_SLEEP: may sleep for memory and until space is freed.  Takes and
+ * releases the arena lock; never holds it across calls to the source.
+ * Return: 0 on success; -EINVAL for size 0, a size that overflows when
+ * rounded, or bad flags; -ENOMEM when there is no space (at once, even with
+ * %VMEM_SLEEP, if no span could ever hold the request); -EINTR when a
+ * %VMEM_SLEEP wait was ended by a fatal signal.
+ */
+int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
+	       unsigned long *addrp)
+{
+	struct vmem_req r = {
+		.phase = 0,
+		.nocross = 0,
+		.minaddr = VMEM_ADDR_MIN,
+		.maxaddr = VMEM_ADDR_MAX,
+		.constrained = false,
+	};
+
+	if (!vm || !addrp ||
+	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK | VMEM_POLICY_MASK) ||
+	    !vmem_round_size(vm, &size))
+		return -EINVAL;
+	r.size = size;
+	r.align = vm->quantum;
+	return vmem_do_alloc(vm, &r, vmflag, addrp);
+}
+
+/**
+ * vmem_xfree() - Free a range.
+ * @vm: The arena.
+ * @addr: Start of the range, as returned by vmem_xalloc() or vmem_alloc().
+ * @size: The size that was allocated (before or after rounding).
+ *
+ * The range is coalesced with free neighbours; an imported span that
+ * becomes wholly free goes back to the source.  An address that is not
+ * allocated, a double free or a wrong size changes nothing and is reported
+ * in one warning line naming the arena, the address and the size.
+ *
+ * Context: Any context.  Takes and releases the arena lock; calls the
+ * release function, if any, after dropping it.  Wakes %VMEM_SLEEP waiters.
+ */
+void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
+{
+	struct vmem_seg *seg, *prev, *next;
+	unsigned long flags, rsize = size;
+	bool release = false, unbalanced, wake;
+	unsigned long rel_start = 0, rel_size = 0;
+	LIST_HEAD(spare);
+
+	if (!vm)
+		return;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	seg = vmem_hash_lookup(vm, addr);
+	if (!seg || !vmem_round_size(vm, &rsize) || seg->size != rsize) {
+		unsigned long allocated = seg ? seg->size : 0;
+
+		vm->stats.bad_free++;
+		spin_unlock_irqrestore(&vm->lock, flags);
+		if (seg)
+			pr_warn("arena '%s': bad free of %#lx size %#lx: allocated size is %#lx\n",
+				vm->name, addr, size, allocated);
+		else
+			pr_warn("arena '%s': bad free of %#lx size %#lx: not allocated\n",
+				vm->name, addr, size);
+		return;
+	}
+
+	hlist_del(&seg->hash);
+	vm->nbusy--;
+	vm->mem_inuse -= seg->size;
+	vm->stats.free++;
+	seg->type = VMEM_SEG_FREE;
+
+	/* Coalesce; the rotor, if in a merged segment, moves along. */
+	prev = vmem_seg_prev(vm, seg);
+	if (prev && prev->type == VMEM_SEG_FREE) {
+		vmem_freelist_delete(vm, prev);
+		if (vm->rotor == seg)
+			vm->rotor_off += prev->size;
+		else if (vm->rotor == prev)
+			vm->rotor = seg;
+		seg->start = prev->start;
+		seg->size += prev->size;
+		list_del(&prev->seglist);
+		vmem_tag_put(vm, prev);
+	}
+	next = vmem_seg_next(vm, seg);
+	if (next && next->type == VMEM_SEG_FREE) {
+		vmem_freelist_delete(vm, next);
+		if (vm->rotor == next) {
+			vm->rotor = seg;
+			vm->rotor_off += seg->size;
+		}
+		seg->size += next->size;
+		list_del(&next->seglist);
+		vmem_tag_put(vm, next);
+	}
+	vmem_freelist_insert(vm, seg);
+
+	prev = vmem_seg_prev(vm, seg);
+	if (prev && prev->type == VMEM_SEG_SPAN) {
+		rel_start = prev->start;
+		rel_size = prev->size;
+		release = vmem_span_remove_if_free(vm, prev);
+	}
+	if (!release)
+		vm->free_gen++;
+
+	wake = vm->nwaiters;
+	unbalanced = vmem_hash_unbalanced(vm);
+	vmem_reserve_trim(vm, &spare);
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	vmem_tags_free(&spare);
+	if (release)
+		vmem_release(vm, rel_start, rel_size);
+	if (wake)
+		wake_up_all(&vm->wq);
+	vmem_hash_update(vm, unbalanced, VMEM_NOSLEEP);
+}
+
+/**
+ * vmem_free() - Free a range allocated with vmem_alloc().
+ * @vm: The arena.
+ * @addr: Start of the range.
+ * @size: The size that was allocated (before or after rounding).
+ *
+ * Has the type vmem_release_t, so that an arena can name it as the release
+ * function of another.  Mistakes are reported as by vmem_xfree().
+ *
+ * Context: Any context.  Takes and releases the arena lock; calls the
+ * release function, if any, after dropping it.
+ */
+void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size)
+{
+	vmem_xfree(vm, addr, size);
+}
+
+/* === Arenas === */
+
+static bool vmem_span_valid(struct vmem *vm, unsigned long base,
+			    unsigned long size)
+{
+	return size && !(base & (vm->quantum - 1)) &&
+	       !(size & (vm->quantum - 1)) && base + (size - 1) >= base;
+}
+
+/**
+ * vmem_add() - Add a span to an arena.
+ * @vm: The arena.
+ * @base: First resource of the span, a multiple of the quantum.
+ * @size: Size of the span, a multiple of the quantum.  The span may end
+ *        exactly at the top of the address space.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP.
+ *
+ * Wakes %VMEM_SLEEP allocations waiting for space.
+ *
+ * Context: Process context with %VMEM_SLEEP; any context with
+ * %VMEM_NOSLEEP.  Takes and releases the arena lock.
+ * Return: 0 on success; -EINVAL for size 0, misalignment, a span running
+ * past the top of the address space or bad flags; -EEXIST when the span
+ * overlaps one already in the arena; -ENOMEM.
+ */
+int vmem_add(struct vmem *vm, unsigned long base, unsigned long size,
+	     unsigned int vmflag)
+{
+	struct vmem_seg *span;
+	unsigned long flags;
+	bool wake = false;
+	int ret;
+
+	if (!vm || !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK) ||
+	    !vmem_span_valid(vm, base, size))
+		return -EINVAL;
+	if (vmflag & VMEM_SLEEP)
+		might_sleep();
+
+	spin_lock_irqsave(&vm->lock, flags);
+	ret = vmem_reserve_fill(vm, VMEM_TAGS_PER_SPAN, vmflag, &flags);
+	if (!ret) {
+		span = vmem_span_add(vm, base, size, false);
+		ret = PTR_ERR_OR_ZERO(span);
+		wake = !ret && vm->nwaiters;
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	if (wake)
+		wake_up_all(&vm->wq);
+	return ret;
+}
+
+/**
+ * vmem_create() - Create an arena.
+ * @name: Name, copied (and truncated to %VMEM_NAME_MAX - 1 bytes).
+ * @base: Start of the initial span, a multiple of @quantum.
+ * @size: Size of the initial span, a multiple of @quantum; 0 for none.
+ * @quantum: Unit of allocation, a power of two (1 suits identifiers).
+ * @import: Function to import spans from @source, or NULL.
+ * @release: Function to give imported spans back, or NULL.
+ * @source: Arena to import from, passed to @import and @release.  When both
+ *          are NULL and @source is set, the arena imports with vmem_xalloc()
+ *          and vmem_xfree() of @source, passing constraints on.
+ * @qcache_max: Sizes up to this (rounded down to the quantum, at most
+ *              %VMEM_QCACHE_MAX quanta) are to be served by quantum caches.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP.
+ *
+ * Context: Process context.  May sleep with %VMEM_SLEEP.
+ * Return: The arena, or ERR_PTR(-EINVAL) for bad arguments, or
+ * ERR_PTR(-ENOMEM).
+ */
+struct vmem *vmem_create(const char *name, unsigned long base,
+			 unsigned long size, unsigned long quantum,
+			 vmem_import_t *import, vmem_release_t *release,
+			 struct vmem *source, unsigned long qcache_max,
+			 unsigned int vmflag)
+{
+	unsigned long flags;
+	struct vmem *vm;
+	unsigned int i;
+
+	if (!name || !quantum || !is_power_of_2(quantum) ||
+	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK) || !import != !release)
+		return ERR_PTR(-EINVAL);
+	if (size && (base & (quantum - 1) || size & (quantum - 1) ||
+		     base + (size - 1) < base))
+		return ERR_PTR(-EINVAL);
+	if (vmflag & VMEM_SLEEP)
+		might_sleep();
+
+	vm = kzalloc(sizeof(*vm), vmem_gfp(vmflag));
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&vm->reserve);
+	if (size) {
+		vm->nreserve = vmem_tags_alloc(&vm->reserve, VMEM_TAGS_PER_SPAN,
+					       vmem_gfp(vmflag));
+		if (vm->nreserve < VMEM_TAGS_PER_SPAN) {
+			vmem_tags_free(&vm->reserve);
+			kfree(vm);
+			return ERR_PTR(-ENOMEM);
+		}
+	}
+
+	strscpy(vm->name, name, sizeof(vm->name));
+	lockdep_register_key(&vm->lock_key);
+	spin_lock_init(&vm->lock);
+	lockdep_set_class(&vm->lock, &vm->lock_key);
+	vm->quantum = quantum;
+	vm->qshift = ilog2(quantum);
+	vm->qcache_max = min(qcache_max & ~(quantum - 1),
+			     VMEM_QCACHE_MAX * quantum);
+	/* Importing with vmem_alloc()/vmem_free() of a source, given or not. */
+	vm->vmem_source = source && ((!import && !release) ||
+				     (import == vmem_alloc &&
+				      release == vmem_free));
+	vm->import = vm->vmem_source ? vmem_alloc : import;
+	vm->release = vm->vmem_source ? vmem_free : release;
+	vm->source = source;
+	vm->cflags = vmflag;
+	INIT_LIST_HEAD(&vm->segs);
+	INIT_LIST_HEAD(&vm->spans);
+	for (i = 0; i < VMEM_FREELISTS; i++)
+		INIT_LIST_HEAD(&vm->freelist[i]);
+	vm->hash_table = vm->hash0;
+	vm->hash_bits = VMEM_HASH_INITIAL_BITS;
+	for (i = 0; i < VMEM_HASH_INITIAL; i++)
+		INIT_HLIST_HEAD(&vm->hash0[i]);
+	INIT_WORK(&vm->hash_work, vmem_hash_work);
+	init_waitqueue_head(&vm->wq);
+	INIT_LIST_HEAD(&vm->node);
+	vm->id = atomic_inc_return(&vmem_next_id);
+
+	if (size) {
+		spin_lock_irqsave(&vm->lock, flags);
+		vmem_span_add(vm, base, size, false);
+		spin_unlock_irqrestore(&vm->lock, flags);
+	}
+
+	if (vm->vmem_source) {
+		spin_lock_irqsave(&source->lock, flags);
+		source->nimporters++;
+		spin_unlock_irqrestore(&source->lock, flags);
+	}
+	vmem_arena_register(vm);
+	return vm;
+}
+
+/**
+ * vmem_destroy() - Destroy an arena.
+ * @vm: The arena, or NULL (nothing is done).
+ *
+ * Allocations still outstanding are reported in one warning line (arena
+ * name, count, bytes) and released with everything else: imported spans go
+ * back to the source.  An arena that other arenas still import from is not
+ * destroyed: that is reported, and it stays usable.
+ *
+ * Context: Process context; may sleep.  No other call on @vm may be in
+ * progress or follow.
+ */
+void vmem_destroy(struct vmem *vm)
+{
+	struct vmem_seg *seg, *tmp;
+	unsigned long flags;
+	unsigned int importers;
+	LIST_HEAD(tags);
+
+	if (!vm)
+		return;
+	might_sleep();
+
+	spin_lock_irqsave(&vm->lock, flags);
+	importers = vm->nimporters;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (importers) {
+		pr_warn("%s('%s'): %u arenas still import from it; not destroyed\n",
+			__func__, vm->name, importers);
+		return;
+	}
+
+	vmem_arena_unregister(vm);
+	cancel_work_sync(&vm->hash_work);
+
+	if (vm->nbusy)
+		pr_warn("%s('%s'): leaked %lu allocations (%lu bytes)\n",
+			__func__, vm->name, vm->nbusy, vm->mem_inuse);
+
+	list_for_each_entry_safe(seg, tmp, &vm->segs, seglist) {
+		list_del(&seg->seglist);
+		if (seg->type == VMEM_SEG_SPAN && seg->imported)
+			vmem_release(vm, seg->start, seg->size);
+		list_add(&seg->seglist, &tags);
+	}
+	list_splice_init(&vm->reserve, &tags);
+	vmem_tags_free(&tags);
+	if (vm->hash_table != vm->hash0)
+		kvfree(vm->hash_table);
+
+	if (vm->vmem_source) {
+		spin_lock_irqsave(&vm->source->lock, flags);
+		vm->source->nimporters--;
+		spin_unlock_irqrestore(&vm->source->lock, flags);
+	}
+	lockdep_unregister_key(&vm->lock_key);
+	kfree(vm);
+}
+
+/* === Queries === */
+
+/**
+ * vmem_arena_size() - Bytes of an arena by segment type.
+ * @vm: The arena.
+ * @typemask: %VMEM_ALLOC, %VMEM_FREE, or both.
+ *
+ * The exported name behind vmem_size() (see <linux/vmem.h>).
+ *
+ * Context: Any context.  Takes and releases the arena lock.
+ * Return: Bytes allocated (%VMEM_ALLOC), free (%VMEM_FREE), or both: the
+ * arena's total.  0 for a NULL arena or a mask with neither.
+ */
+unsigned long vmem_arena_size(struct vmem *vm, unsigned int typemask)
+{
+	unsigned long flags, size = 0;
+
+	if (!vm)
+		return 0;
+	spin_lock_irqsave(&vm->lock, flags);
+	if (typemask & VMEM_ALLOC)
+		size += vm->mem_inuse;
+	if (typemask & VMEM_FREE)
+		size += vm->mem_total - vm->mem_inuse;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return size;
+}
+
+/**
+ * vmem_contains() - Does a range lie inside one span of an arena?
+ * @vm: The arena.
+ * @addr: Start of the range.
+ * @size: Size of the range.
+ *
+ * Context: Any context.  Takes and releases the arena lock.
+ * Return: True when [@addr, @addr + @size) lies inside one span; false for
+ * size 0 or a range running past the top of the address space.
+ */
+bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
+{
+	unsigned long flags, last = addr + size - 1;
+	struct vmem_seg *span;
+	bool found = false;
+
+	if (!vm || !size || last < addr)
+		return false;
+	spin_lock_irqsave(&vm->lock, flags);
+	vm->stats.contains++;
+	list_for_each_entry(span, &vm->spans, spanlist) {
+		vm->stats.contains_search++;
+		if (span->start > addr)
+			break;
+		if (last <= vmem_seg_last(span)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return found;
+}
+
+/**
+ * vmem_walk() - Call a function for segments of an arena.
+ * @vm: The arena.
+ * @typemask: Any of %VMEM_ALLOC, %VMEM_FREE and %VMEM_SPAN.
+ * @func: Called as func(@arg, start, size) for every segment whose type is
+ *        in @typemask, in address order (a span before its segments).
+ * @arg: Passed to @func.
+ *
+ * Context: Any context.  @func runs under the arena lock with interrupts
+ * disabled: it must not sleep and must not call into the same arena.
+ */
+void vmem_walk(struct vmem *vm, unsigned int typemask,
+	       void (*func)(void *arg, unsigned long addr, unsigned long size),
+	       void *arg)
+{
+	struct vmem_seg *seg;
+	unsigned long flags;
+
+	if (!vm || !func)
+		return;
+	spin_lock_irqsave(&vm->lock, flags);
+	list_for_each_entry(seg, &vm->segs, seglist)
+		if (seg->type & typemask)
+			func(arg, seg->start, seg->size);
+	spin_unlock_irqrestore(&vm->lock, flags);
+}
+
+/* === Consistency === */
+
+static const char *vmem_check_locked(struct vmem *vm)
+{
+	unsigned long nalloc = 0, nfree = 0, inuse = 0, total = 0, imported = 0;
+	unsigned long class_count[VMEM_FREELISTS] = { 0 };
+	unsigned long expect = 0, i, n;
+	struct vmem_seg *seg, *span = NULL, *prev = NULL;
+	struct list_head *pos;
+	bool rotor_seen = !vm->rotor;
+
+	list_for_each_entry(seg, &vm->segs, seglist) {
+		if (seg == vm->rotor)
+			rotor_seen = true;
+		if (!seg->size)
+			return "segment of size 0";
+		if ((seg->start | seg->size) & (vm->quantum - 1))
+			return "segment not aligned to the quantum";
+		if (seg->start + (seg->size - 1) < seg->start)
+			return "segment runs past the top of the address space";
+		switch (seg->type) {
+		case VMEM_SEG_SPAN:
+			if (span && expect != vmem_seg_last(span) + 1)
+				return "span not tiled by its segments";
+			if (span && seg->start <= vmem_seg_last(span))
+				return "spans overlap or are out of order";
+			if (span ? list_next_entry(span, spanlist) != seg :
+			    list_first_entry_or_null(&vm->spans,
+						     struct vmem_seg,
+						     spanlist) != seg)
+				return "span list differs from segment list";
+			span = seg;
+			expect = seg->start;
+			total += seg->size;
+			if (seg->imported)
+				imported += seg->size;
+			break;
+		case VMEM_SEG_ALLOC:
+		case VMEM_SEG_FREE:
+			if (!span)
+				return "segment before the first span";
+			if (seg->start != expect ||
+			    (prev && prev->type != VMEM_SEG_SPAN &&
+			     prev->start + prev->size != seg->start))
+				return "segments not contiguous within their span";
+			if (vmem_seg_last(seg) > vmem_seg_last(span))
+				return "segment runs past its span";
+			expect = seg->start + seg->size;
+			if (seg->type == VMEM_SEG_ALLOC) {
+				nalloc++;
+				inuse += seg->size;
+			} else {
+				if (prev && prev->type == VMEM_SEG_FREE)
+					return "adjacent free segments not coalesced";
+				nfree++;
+				class_count[vmem_freelist_index(seg->size)]++;
+			}
+			break;
+		default:
+			return "segment of unknown type";
+		}
+		prev = seg;
+	}
+	if (span && expect != vmem_seg_last(span) + 1 &&
+	    !(expect == 0 && vmem_seg_last(span) == ULONG_MAX))
+		return "last span not tiled by its segments";
+	if (span && !list_is_last(&span->spanlist, &vm->spans))
+		return "span list longer than segment list";
+	if (!span && !list_empty(&vm->spans))
+		return "span list longer than segment list";
+
+	for (i = 0; i < VMEM_FREELISTS; i++) {
+		n = 0;
+		list_for_each_entry(seg, &vm->freelist[i], freelist) {
+			if (seg->type != VMEM_SEG_FREE)
+				return "non-free segment on a freelist";
+			if (vmem_freelist_index(seg->size) != i)
+				return "free segment on the wrong freelist";
+			n++;
+		}
+		if (n != class_count[i])
+			return "freelist count differs from free segments";
+		if (!!(vm->freemap & BIT(i)) != !!n)
+			return "freelist bitmap differs from the lists";
+	}
+
+	n = 0;
+	for (i = 0; i < (1UL << vm->hash_bits); i++) {
+		hlist_for_each_entry(seg, &vm->hash_table[i], hash) {
+			if (seg->type != VMEM_SEG_ALLOC)
+				return "non-allocated segment in the hash";
+			if (vmem_hash_bucket(vm, seg->start) !=
+			    &vm->hash_table[i])
+				return "allocated segment in the wrong bucket";
+			n++;
+		}
+	}
+	if (n != nalloc || nalloc != vm->nbusy)
+		return "hash count differs from allocated segments";
+	if (nfree != vm->nfree)
+		return "free segment count is wrong";
+	if (inuse != vm->mem_inuse)
+		return "mem_inuse differs from allocated segments";
+	if (total != vm->mem_total)
+		return "mem_total differs from spans";
+	if (imported != vm->mem_import)
+		return "mem_import differs from imported spans";
+	if (!rotor_seen)
+		return "rotor not on the segment list";
+	if (vm->rotor && vm->rotor_off > vm->rotor->size)
+		return "rotor offset past its segment";
+	n = 0;
+	list_for_each(pos, &vm->reserve)
+		n++;
+	if (n != vm->nreserve)
+		return "tag reserve count is wrong";
+	return NULL;
+}
+
+/**
+ * vmem_check() - Check every invariant of an arena.
+ * @vm: The arena.
+ *
+ * Segments in order, non-overlapping and tiling their spans exactly, no two
+ * adjacent free segments, the freelists and their bitmap, the hash, the
+ * counters, the rotor and the tag reserve.  Linear in the size of the arena.
+ *
+ * Context: Any context.  Takes and releases the arena lock.
+ * Return: NULL if the arena is consistent, else what is wrong.
+ */
+const char *vmem_check(struct vmem *vm)
+{
+	unsigned long flags;
+	const char *err;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	err = vmem_check_locked(vm);
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return err;
+}
+
+/* === Set-up === */
+
+/**
+ * vmem_core_init() - Create the boundary-tag cache.
+ *
+ * Context: Process context, before any arena is created.
+ * Return: 0 or -ENOMEM.
+ */
+int vmem_core_init(void)
+{
+	vmem_seg_cache = KMEM_CACHE(vmem_seg, 0);
+	return vmem_seg_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * vmem_core_exit() - Destroy the boundary-tag cache.
+ *
+ * Context: Process context, after every arena is destroyed.
+ */
+void vmem_core_exit(void)
+{
+	kmem_cache_destroy(vmem_seg_cache);
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmem debugfs interface, under /sys/kernel/debug/vmem/, root only:
+ *
+ *   arenas                one line per arena: name source quantum inuse
+ *                         total import allocs frees fails
+ *   <arena>/stats         "key value" lines: sizes and event counters
+ *   <arena>/segments      every span and segment: type start end size
+ *   <arena>/freelists     per power-of-two freelist: order count bytes
+ *
+ * Also the module's list of arenas, which the core reports to through
+ * vmem_arena_register() and vmem_arena_unregister().
+ */
+
+#define pr_fmt(fmt) "vmem: " fmt
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+#include "vmem_internal.h"
+
+#define VMEM_DEBUGFS_MODE	0400
+
+static LIST_HEAD(vmem_arenas);
+static DEFINE_MUTEX(vmem_arenas_lock);	/* vmem_arenas and directory names */
+static struct dentry *vmem_debugfs_root;
+
+/* The directory name: the arena name, made unique with the arena id. */
+static const char *vmem_dirname(struct vmem *vm)
+{
+	return vm->debugfs ? (const char *)vm->debugfs->d_name.name : vm->name;
+}
+
+static const char *vmem_type_name(const struct vmem_seg *seg)
+{
+	switch (seg->type) {
+	case VMEM_SEG_SPAN:
+		return seg->imported ? "import" : "span";
+	case VMEM_SEG_ALLOC:
+		return "alloc";
+	default:
+		return "free";
+	}
+}
+
+/**
+ * vmem_show_arenas() - Contents of the arenas file.
+ * @m: Where to print.
+ *
+ * Context: Process context.  Takes the arena list mutex and each arena lock.
+ */
+void vmem_show_arenas(struct seq_file *m)
+{
+	struct vmem *vm;
+	unsigned long flags;
+
+	seq_puts(m, "# name source quantum inuse total import allocs frees fails\n");
+	mutex_lock(&vmem_arenas_lock);
+	list_for_each_entry(vm, &vmem_arenas, node) {
+		spin_lock_irqsave(&vm->lock, flags);
+		seq_printf(m, "%s %s %lu %lu %lu %lu %llu %llu %llu\n",
+			   vmem_dirname(vm),
+			   vm->vmem_source ? vmem_dirname(vm->source) : "-",
+			   vm->quantum, vm->mem_inuse, vm->mem_total,
+			   vm->mem_import, vm->stats.alloc, vm->stats.free,
+			   vm->stats.fail);
+		spin_unlock_irqrestore(&vm->lock, flags);
+	}
+	mutex_unlock(&vmem_arenas_lock);
+}
+
+/**
+ * vmem_show_stats() - Contents of an arena's stats file.
+ * @m: Where to print.
+ * @vm: The arena.
+ *
+ * Context: Any context.  Takes the arena lock.
+ */
+void vmem_show_stats(struct seq_file *m, struct vmem *vm)
+{
+	const struct vmem_stats *st = &vm->stats;
+	unsigned long flags, nspans = 0;
+	struct vmem_seg *span;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	list_for_each_entry(span, &vm->spans, spanlist)
+		nspans++;
+	seq_printf(m, "name %s\n", vm->name);
+	seq_printf(m, "quantum %lu\n", vm->quantum);
+	seq_printf(m, "qcache_max %lu\n", vm->qcache_max);
+	seq_printf(m, "mem_inuse %lu\n", vm->mem_inuse);
+	seq_printf(m, "mem_import %lu\n", vm->mem_import);
+	seq_printf(m, "mem_total %lu\n", vm->mem_total);
+	seq_printf(m, "alloc %llu\n", st->alloc);
+	seq_printf(m, "free %llu\n", st->free);
+	seq_printf(m, "wait %llu\n", st->wait);
+	seq_printf(m, "fail %llu\n", st->fail);
+	seq_printf(m, "lookup %llu\n", st->lookup);
+	seq_printf(m, "search %llu\n", st->search);
+	seq_printf(m, "populate_fail %llu\n", st->populate_fail);
+	seq_printf(m, "contains %llu\n", st->contains);
+	seq_printf(m, "contains_search %llu\n", st->contains_search);
+	seq_printf(m, "import %llu\n", st->import);
+	seq_printf(m, "release %llu\n", st->release);
+	seq_printf(m, "bad_free %llu\n", st->bad_free);
+	seq_printf(m, "spans %lu\n", nspans);
+	seq_printf(m, "segs_alloc %lu\n", vm->nbusy);
+	seq_printf(m, "segs_free %lu\n", vm->nfree);
+	seq_printf(m, "hash_buckets %lu\n", 1UL << vm->hash_bits);
+	seq_printf(m, "tag_reserve %u\n", vm->nreserve);
+	spin_unlock_irqrestore(&vm->lock, flags);
+}
+
+/**
+ * vmem_show_segments() - Contents of an arena's segments file.
+ * @m: Where to print.
+ * @vm: The arena.
+ *
+ * Context: Any context.  Takes the arena lock.
+ */
+void vmem_show_segments(struct seq_file *m, struct vmem *vm)
+{
+	struct vmem_seg *seg;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	list_for_each_entry(seg, &vm->segs, seglist)
+		seq_printf(m, "%s %#lx %#lx %lu\n", vmem_type_name(seg),
+			   seg->start, seg->start + seg->size - 1, seg->size);
+	spin_unlock_irqrestore(&vm->lock, flags);
+}
+
+/**
+ * vmem_show_freelists() - Contents of an arena's freelists file.
+ * @m: Where to print.
+ * @vm: The arena.
+ *
+ * Context: Any context.  Takes the arena lock.
+ */
+void vmem_show_freelists(struct seq_file *m, struct vmem *vm)
+{
+	unsigned long flags, count, bytes;
+	struct vmem_seg *seg;
+	unsigned int i;
+
+	seq_puts(m, "# order count bytes\n");
+	spin_lock_irqsave(&vm->lock, flags);
+	for (i = 0; i < VMEM_FREELISTS; i++) {
+		count = 0;
+		bytes = 0;
+		list_for_each_entry(seg, &vm->freelist[i], freelist) {
+			count++;
+			bytes += seg->size;
+		}
+		seq_printf(m, "%u %lu %lu\n", i, count, bytes);
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+}
+
+static int arenas_show(struct seq_file *m, void *v)
+{
+	vmem_show_arenas(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(arenas);
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	vmem_show_stats(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int segments_show(struct seq_file *m, void *v)
+{
+	vmem_show_segments(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(segments);
+
+static int freelists_show(struct seq_file *m, void *v)
+{
+	vmem_show_freelists(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(freelists);
+
+/* A directory name for @vm not yet used: its name, else name.id. */
+static void vmem_debugfs_add(struct vmem *vm)
+{
+	char dirname[VMEM_NAME_MAX + 12];
+	struct dentry *dir;
+	char *p;
+
+	if (IS_ERR_OR_NULL(vmem_debugfs_root))
+		return;
+	strscpy(dirname, vm->name, sizeof(dirname));
+	if (!dirname[0] || !strcmp(dirname, ".") || !strcmp(dirname, ".."))
+		snprintf(dirname, sizeof(dirname), "arena");
+	for (p = dirname; *p; p++)
+		if (*p == '/' || isspace(*p) || !isprint(*p))
+			*p = '_';
+
+	dir = debugfs_lookup(dirname, vmem_debugfs_root);
+	if (dir) {
+		dput(dir);
+		snprintf(dirname + strlen(dirname), 12, ".%u", vm->id);
+	}
+	dir = debugfs_create_dir(dirname, vmem_debugfs_root);
+	if (IS_ERR(dir))
+		return;
+	vm->debugfs = dir;
+	debugfs_create_file("stats", VMEM_DEBUGFS_MODE, dir, vm, &stats_fops);
+	debugfs_create_file("segments", VMEM_DEBUGFS_MODE, dir, vm,
+			    &segments_fops);
+	debugfs_create_file("freelists", VMEM_DEBUGFS_MODE, dir, vm,
+			    &freelists_fops);
+}
+
+/**
+ * vmem_arena_register() - Put a new arena on the list and in debugfs.
+ * @vm: The arena.
+ *
+ * Context: Process context.  Takes the arena list mutex.
+ */
+void vmem_arena_register(struct vmem *vm)
+{
+	mutex_lock(&vmem_arenas_lock);
+	vmem_debugfs_add(vm);
+	list_add_tail(&vm->node, &vmem_arenas);
+	mutex_unlock(&vmem_arenas_lock);
+}
+
+/**
+ * vmem_arena_unregister() - Take an arena off the list and out of debugfs.
+ * @vm: The arena.
+ *
+ * Waits for readers of its debugfs files to finish.
+ *
+ * Context: Process context.  Takes the arena list mutex.
+ */
+void vmem_arena_unregister(struct vmem *vm)
+{
+	mutex_lock(&vmem_arenas_lock);
+	list_del_init(&vm->node);
+	debugfs_remove_recursive(vm->debugfs);
+	vm->debugfs = NULL;
+	mutex_unlock(&vmem_arenas_lock);
+}
+
+/**
+ * vmem_debugfs_init() - Create /sys/kernel/debug/vmem and its arenas file.
+ *
+ * Context: Process context, at module load.
+ */
+void vmem_debugfs_init(void)
+{
+	vmem_debugfs_root = debugfs_create_dir("vmem", NULL);
+	debugfs_create_file("arenas", VMEM_DEBUGFS_MODE, vmem_debugfs_root,
+			    NULL, &arenas_fops);
+}
+
+/**
+ * vmem_debugfs_exit() - Remove /sys/kernel/debug/vmem.
+ *
+ * Context: Process context, at module unload.
+ */
+void vmem_debugfs_exit(void)
+{
+	struct vmem *vm;
+	unsigned int n = 0;
+
+	mutex_lock(&vmem_arenas_lock);
+	list_for_each_entry(vm, &vmem_arenas, node) {
+		vm->debugfs = NULL;
+		n++;
+	}
+	mutex_unlock(&vmem_arenas_lock);
+	if (n)
+		pr_warn("unloading with %u arenas not destroyed\n", n);
+	debugfs_remove_recursive(vmem_debugfs_root);
+	vmem_debugfs_root = NULL;
+}

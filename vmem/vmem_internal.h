@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmem internals: the arena and boundary-tag layout, shared by the allocator
+ * core (vmem_core.c), the module glue (vmem_main.c, vmem_debugfs.c) and the
+ * KUnit suites.  Clients use <linux/vmem.h> only.
+ */
+#ifndef _VMEM_INTERNAL_H
+#define _VMEM_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/vmem.h>
+
+/* Segment types: the public walk/size bits, so a typemask tests them. */
+#define VMEM_SEG_ALLOC	VMEM_ALLOC
+#define VMEM_SEG_FREE	VMEM_FREE
+#define VMEM_SEG_SPAN	VMEM_SPAN
+
+#define VMEM_FREELISTS	BITS_PER_LONG
+
+/* The allocation hash starts with this many buckets, embedded in the arena. */
+#define VMEM_HASH_INITIAL_BITS	4
+#define VMEM_HASH_INITIAL	BIT(VMEM_HASH_INITIAL_BITS)
+#define VMEM_HASH_MAX_BITS	24
+
+/*
+ * Boundary tags one operation may consume: an allocation splits a free
+ * segment into at most three (two new tags), and a span needs a span marker
+ * and a free segment.  An import adds a span and allocates from it.
+ */
+#define VMEM_TAGS_PER_ALLOC	2
+#define VMEM_TAGS_PER_SPAN	2
+#define VMEM_TAGS_PER_IMPORT	(VMEM_TAGS_PER_SPAN + VMEM_TAGS_PER_ALLOC)
+/* Free tags an arena keeps beyond what one operation needs. */
+#define VMEM_TAGS_RESERVE_MAX	32
+
+/**
+ * struct vmem_seg - A boundary tag: one span or segment of an arena.
+ * @start: First resource.
+ * @size: Number of resources (a multiple of the quantum).  Never 0: the
+ *        last resource is start + size - 1, which cannot overflow.
+ * @seglist: Every span marker and segment of the arena, in address order;
+ *           each span marker precedes the segments that tile its span.  A
+ *           tag on the arena's reserve is linked here instead.
+ * @freelist: %VMEM_SEG_FREE: the power-of-two freelist of its size.
+ * @hash: %VMEM_SEG_ALLOC: the allocation hash chain.
+ * @spanlist: %VMEM_SEG_SPAN: the arena's list of spans, in address order.
+ * @type: %VMEM_SEG_ALLOC, %VMEM_SEG_FREE or %VMEM_SEG_SPAN.
+ * @imported: %VMEM_SEG_SPAN: the span came from the arena's source.
+ */
+struct vmem_seg {
+	unsigned long start;
+	unsigned long size;
+	struct list_head seglist;
+	union {
+		struct list_head freelist;
+		struct hlist_node hash;
+		struct list_head spanlist;
+	};
+	u8 type;
+	u8 imported;
+};
+
+/**
+ * struct vmem_stats - Per-arena event counters, under the arena lock.
+ * @alloc: Successful allocations.
+ * @free: Frees.
+ * @wait: Times a %VMEM_SLEEP allocation went to sleep for space.
+ * @fail: Failed allocations.
+ * @lookup: Hash chain steps past the first on free.
+ * @search: Free segments examined by searches that did not take a list head.
+ * @populate_fail: Failures to get boundary tags from the slab allocator.
+ * @contains: vmem_contains() calls.
+ * @contains_search: Spans examined by vmem_contains().
+ * @import: Spans imported from the source.
+ * @release: Imported spans returned to the source.
+ * @bad_free: Frees of unallocated resources or with the wrong size.
+ */
+struct vmem_stats {
+	u64 alloc;
+	u64 free;
+	u64 wait;
+	u64 fail;
+	u64 lookup;
+	u64 search;
+	u64 populate_fail;
+	u64 contains;
+	u64 contains_search;
+	u64 import;
+	u64 release;
+	u64 bad_free;
+};
+
+/**
+ * struct vmem - An arena.
+ * @name: Copied from vmem_create(), truncated to %VMEM_NAME_MAX - 1 bytes.
+ * @lock: Protects everything below that is not constant.
+ * @lock_key: Lockdep class of @lock: one per arena, so that lockdep checks
+ *            the order between arenas rather than flagging all nesting.
+ * @quantum: Unit of allocation, a power of two.
+ * @qshift: log2(@quantum).
+ * @qcache_max: Largest size served from quantum caches (0: none yet).
+ * @import: Import function, or NULL.
+ * @release: Release function, or NULL.
+ * @source: Source arena passed to @import and @release.
+ * @vmem_source: @source is a vmem arena used through vmem_xalloc().
+ * @cflags: vmflag given to vmem_create().
+ * @segs: Span markers and segments in address order (struct vmem_seg).
+ * @spans: Span markers in address order.
+ * @freelist: Free segments; list n holds sizes in [2^n, 2^(n+1)).
+ * @freemap: Bit n set iff @freelist[n] is not empty.
+ * @hash_table: Allocated segments hashed by start address.
+ * @hash_bits: log2 of the number of buckets in @hash_table.
+ * @hash0: The initial, embedded hash table.
+ * @hash_work: Deferred resize of @hash_table.
+ * @nbusy: Allocated segments (entries in @hash_table).
+ * @nfree: Free segments.
+ * @reserve: Boundary tags ready for use under @lock (linked by seglist).
+ * @nreserve: Tags on @reserve.
+ * @rotor: %VMEM_NEXTFIT: the segment where the next search starts.
+ * @rotor_off: Offset in @rotor where it starts, from 0 to @rotor->size.
+ * @wq: %VMEM_SLEEP allocations waiting for space.
+ * @free_gen: Bumped whenever space is freed or added; the wait condition.
+ * @nwaiters: Sleepers on @wq.
+ * @nimporters: Arenas that import from this one (destroy refuses while > 0).
+ * @mem_inuse: Bytes allocated.
+ * @mem_total: Bytes in all spans.
+ * @mem_import: Bytes in imported spans.
+ * @stats: Event counters.
+ * @id: Unique arena number.
+ * @node: Link on the module's list of arenas (vmem_debugfs.c).
+ * @debugfs: The arena's debugfs directory, if any.
+ */
+struct vmem {
+	char name[VMEM_NAME_MAX];
+	spinlock_t lock;		/* protects the arena */
+	struct lock_class_key lock_key;
+	unsigned long quantum;
+	unsigned int qshift;
+	unsigned long qcache_max;
+	vmem_import_t *import;
+	vmem_release_t *release;
+	struct vmem *source;
+	bool vmem_source;
+	unsigned int cflags;
+
+	struct list_head segs;
+	struct list_head spans;
+	struct list_head freelist[VMEM_FREELISTS];
+	unsigned long freemap;
+
+	struct hlist_head *hash_table;
+	unsigned int hash_bits;
+	struct hlist_head hash0[VMEM_HASH_INITIAL];
+	struct work_struct hash_work;
+	unsigned long nbusy;
+	unsigned long nfree;
+
+	struct list_head reserve;
+	unsigned int nreserve;
+
+	struct vmem_seg *rotor;
+	unsigned long rotor_off;
+
+	wait_queue_head_t wq;
+	unsigned long free_gen;
+	unsigned int nwaiters;
+
+	unsigned int nimporters;
+
+	unsigned long mem_inuse;
+	unsigned long mem_total;
+	unsigned long mem_import;
+	struct vmem_stats stats;
+
+	unsigned int id;
+	struct list_head node;
+	struct dentry *debugfs;
+};
+
+/* vmem_core.c */
+int vmem_core_init(void);
+void vmem_core_exit(void);
+const char *vmem_check(struct vmem *vm);
+long vmem_tags_live(void);
+unsigned int vmem_freelist_index(unsigned long size);
+
+/*
+ * Provided by the environment of the core: the module's debugfs glue
+ * (vmem_debugfs.c), or a userspace harness.  Called in process context,
+ * without the arena lock, after an arena is set up and before it is torn
+ * down.
+ */
+void vmem_arena_register(struct vmem *vm);
+void vmem_arena_unregister(struct vmem *vm);
+
+/*
+ * vmem_debugfs.c: the contents of the debugfs files, one function a file,
+ * so that tests can read them without a mounted debugfs.
+ */
+struct seq_file;
+void vmem_debugfs_init(void);
+void vmem_debugfs_exit(void);
+void vmem_show_arenas(struct seq_file *m);
+void vmem_show_stats(struct seq_file *m, struct vmem *vm);
+void vmem_show_segments(struct seq_file *m, struct vmem *vm);
+void vmem_show_freelists(struct seq_file *m, struct vmem *vm);
+
+#endif /* _VMEM_INTERNAL_H */
