@@ -225,7 +225,7 @@ static void vmem_reserve_trim(struct vmem *vm, struct list_head *out)
 {
 	lockdep_assert_held(&vm->lock);
 	while (vm->nreserve > VMEM_TAGS_RESERVE_MAX)
-		list_move(&vmem_tag_get(vm)->seglist, out);
+		list_add(&vmem_tag_get(vm)->seglist, out);
 }
 
 static void vmem_tags_free(struct list_head *tags)
