@@ -19,6 +19,7 @@
  * Usage: vmem_random [first-seed [seeds [steps]]].  On failure the seed and
  * step are printed, and the exit status is 1.
  */
+#include <stdarg.h>
 #include <linux/vmem.h>
 #include "vmem_internal.h"
 
@@ -55,12 +56,18 @@ static unsigned long rnd_below(unsigned long n)
 	return n ? rnd() % n : 0;
 }
 
-#define FAIL(fmt, ...) do {						\
-	fprintf(stderr, "FAIL seed %lu step %lu: " fmt "\n",		\
-		seed, step, ##__VA_ARGS__);				\
-	failures++;							\
-	return -1;							\
-} while (0)
+static __printf(1, 2) int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "FAIL seed %lu step %lu: ", seed, step);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	failures++;
+	return -1;
+}
 
 static unsigned long last_of(const struct block *b)
 {
@@ -70,6 +77,16 @@ static unsigned long last_of(const struct block *b)
 static bool overlaps(const struct block *a, const struct block *b)
 {
 	return a->addr <= last_of(b) && b->addr <= last_of(a);
+}
+
+static unsigned long live_bytes(const struct model *m)
+{
+	unsigned long sum = 0;
+	int i;
+
+	for (i = 0; i < m->nlive; i++)
+		sum += m->live[i].size;
+	return sum;
 }
 
 static int cmp_block(const void *a, const void *b)
@@ -140,6 +157,17 @@ struct req {
 	unsigned long size, align, phase, nocross, minaddr, maxaddr;
 };
 
+static const char *req_str(const struct req *r)
+{
+	static char buf[160];
+
+	snprintf(buf, sizeof(buf),
+		 "size %#lx align %#lx phase %#lx nocross %#lx min %#lx max %#lx",
+		 r->size, r->align, r->phase, r->nocross, r->minaddr,
+		 r->maxaddr);
+	return buf;
+}
+
 static bool req_valid(const struct req *r, unsigned long q)
 {
 	unsigned long size, align = r->align ? r->align : q;
@@ -195,22 +223,22 @@ static int check_model(struct model *m, struct model *child)
 	int i, n;
 
 	if (err)
-		FAIL("arena %s: %s", m->vm->name, err);
+		return fail("arena %s: %s", m->vm->name, err);
 	n = busy_blocks(m, child, busy);
 	for (i = 0; i < n; i++) {
 		inuse += busy[i].size;
 		if (i && overlaps(&busy[i - 1], &busy[i]))
-			FAIL("arena %s: blocks [%#lx, +%#lx) and [%#lx, +%#lx) overlap",
+			return fail("arena %s: blocks [%#lx, +%#lx) and [%#lx, +%#lx) overlap",
 			     m->vm->name, busy[i - 1].addr, busy[i - 1].size,
 			     busy[i].addr, busy[i].size);
 	}
 	for (i = 0; i < m->nspans; i++)
 		total += m->spans[i].size;
 	if (vmem_size(m->vm, VMEM_ALLOC) != inuse)
-		FAIL("arena %s: vmem_size(ALLOC) %lu, model %lu", m->vm->name,
+		return fail("arena %s: vmem_size(ALLOC) %lu, model %lu", m->vm->name,
 		     vmem_size(m->vm, VMEM_ALLOC), inuse);
 	if (!child && vmem_size(m->vm, VMEM_ALLOC | VMEM_FREE) != total)
-		FAIL("arena %s: vmem_size total %lu, model %lu", m->vm->name,
+		return fail("arena %s: vmem_size total %lu, model %lu", m->vm->name,
 		     vmem_size(m->vm, VMEM_ALLOC | VMEM_FREE), total);
 	return 0;
 }
@@ -267,14 +295,12 @@ static int do_alloc(struct model *m, struct model *parent,
 
 	if (!valid) {
 		if (ret != -EINVAL)
-			FAIL("invalid request (size %#lx align %#lx phase %#lx nocross %#lx min %#lx max %#lx) gave %d",
-			     r.size, r.align, r.phase, r.nocross, r.minaddr,
-			     r.maxaddr, ret);
+			return fail("invalid request (%s) gave %d",
+				    req_str(&r), ret);
 		return 0;
 	}
 	if (ret == -EINVAL)
-		FAIL("valid request (size %#lx align %#lx phase %#lx nocross %#lx min %#lx max %#lx) gave -EINVAL",
-		     r.size, r.align, r.phase, r.nocross, r.minaddr, r.maxaddr);
+		return fail("valid request (%s) gave -EINVAL", req_str(&r));
 	size = (r.size + q - 1) & ~(q - 1);
 	if (parent)	/* an importing arena: its source decides */
 		goto done;
@@ -283,11 +309,10 @@ static int do_alloc(struct model *m, struct model *parent,
 	for (i = 0; i < nruns && !fits; i++)
 		fits = run_fits(&r, q, &runs[i], size);
 	if (ret == -ENOMEM && fits)
-		FAIL("policy %#x failed (size %#lx align %#lx phase %#lx nocross %#lx min %#lx max %#lx) though a free run fits",
-		     policy, r.size, r.align, r.phase, r.nocross, r.minaddr,
-		     r.maxaddr);
+		return fail("policy %#x failed (%s) though a free run fits",
+			    policy, req_str(&r));
 	if (!ret && !fits)
-		FAIL("allocated %#lx though the model has no room", addr);
+		return fail("allocated %#lx though the model has no room", addr);
 	if (!ret && policy == VMEM_BESTFIT) {
 		unsigned long chosen = 0;
 
@@ -296,18 +321,17 @@ static int do_alloc(struct model *m, struct model *parent,
 				chosen = runs[i].size;
 		for (i = 0; i < nruns; i++)
 			if (runs[i].size < chosen && run_fits(&r, q, &runs[i], size))
-				FAIL("best fit took a run of %#lx; one of %#lx fits",
+				return fail("best fit took a run of %#lx; one of %#lx fits",
 				     chosen, runs[i].size);
 	}
 done:
 	if (ret == -ENOMEM)
 		return 0;
 	if (ret)
-		FAIL("allocation returned %d", ret);
+		return fail("allocation returned %d", ret);
 	if (!block_meets(&r, q, addr, size))
-		FAIL("block [%#lx, +%#lx) misses its constraints (align %#lx phase %#lx nocross %#lx min %#lx max %#lx)",
-		     addr, size, r.align, r.phase, r.nocross, r.minaddr,
-		     r.maxaddr);
+		return fail("block [%#lx, +%#lx) misses its constraints (%s)",
+			    addr, size, req_str(&r));
 	m->live[m->nlive].addr = addr;
 	m->live[m->nlive].size = size;
 	m->nlive++;
@@ -331,7 +355,7 @@ static int do_free(struct model *m)
 			vmem_free(m->vm, m->live[i].addr,
 				  m->live[i].size + m->quantum);
 		if (vmem_size(m->vm, VMEM_ALLOC) != before)
-			FAIL("a bad free changed the arena");
+			return fail("a bad free changed the arena");
 		return 0;
 	}
 	size = m->live[i].size;
@@ -359,7 +383,7 @@ static int do_add(struct model *m)
 		overlap |= overlaps(&b, &m->spans[i]);
 	ret = vmem_add(m->vm, base, size, VMEM_NOSLEEP);
 	if (overlap != (ret == -EEXIST) || (!overlap && ret))
-		FAIL("vmem_add [%#lx, +%#lx) gave %d, overlap %d", base, size,
+		return fail("vmem_add [%#lx, +%#lx) gave %d, overlap %d", base, size,
 		     ret, overlap);
 	if (!ret)
 		m->spans[m->nspans++] = b;
@@ -379,7 +403,7 @@ static int do_contains(struct model *m)
 		want |= addr >= m->spans[i].addr &&
 			last_of(&b) <= last_of(&m->spans[i]);
 	if (vmem_contains(m->vm, addr, size) != want)
-		FAIL("vmem_contains(%#lx, %#lx) is not %d", addr, size, want);
+		return fail("vmem_contains(%#lx, %#lx) is not %d", addr, size, want);
 	return 0;
 }
 
@@ -400,16 +424,16 @@ static int run_seed(unsigned long steps)
 	root.vm = vmem_create("root", 0, 128 * q, q, NULL, NULL, NULL, 0,
 			      VMEM_SLEEP);
 	if (IS_ERR(root.vm))
-		FAIL("vmem_create: %ld", PTR_ERR(root.vm));
+		return fail("vmem_create: %ld", PTR_ERR(root.vm));
 	for (i = 1; i < 3; i++)
 		if (vmem_add(root.vm, root.spans[i].addr, root.spans[i].size,
 			     VMEM_SLEEP))
-			FAIL("vmem_add of span %d", i);
+			return fail("vmem_add of span %d", i);
 	child.quantum = cq;
 	child.vm = vmem_create("child", 0, 0, cq, NULL, NULL, root.vm, 0,
 			       VMEM_SLEEP);
 	if (IS_ERR(child.vm))
-		FAIL("vmem_create child: %ld", PTR_ERR(child.vm));
+		return fail("vmem_create child: %ld", PTR_ERR(child.vm));
 
 	for (step = 0; step < steps; step++) {
 		unsigned int op = rnd_below(100);
@@ -430,12 +454,8 @@ static int run_seed(unsigned long steps)
 					seed, step, vmem_check(child.vm));
 			return -1;
 		}
-		if (vmem_size(child.vm, VMEM_ALLOC) !=
-		    ({ unsigned long s = 0; int k;
-		       for (k = 0; k < child.nlive; k++)
-				s += child.live[k].size;
-		       s; }))
-			FAIL("child vmem_size(ALLOC) is off");
+		if (vmem_size(child.vm, VMEM_ALLOC) != live_bytes(&child))
+			return fail("child vmem_size(ALLOC) is off");
 	}
 
 	while (child.nlive) {
@@ -444,18 +464,14 @@ static int run_seed(unsigned long steps)
 			  child.live[child.nlive].size);
 	}
 	if (vmem_size(child.vm, VMEM_ALLOC | VMEM_FREE))
-		FAIL("child still holds %lu after freeing everything",
+		return fail("child still holds %lu after freeing everything",
 		     vmem_size(child.vm, VMEM_ALLOC | VMEM_FREE));
 	vmem_destroy(child.vm);
-	if (vmem_size(root.vm, VMEM_ALLOC) !=
-	    ({ unsigned long s = 0; int k;
-	       for (k = 0; k < root.nlive; k++)
-			s += root.live[k].size;
-	       s; }))
-		FAIL("root holds more than its own blocks after the child went");
+	if (vmem_size(root.vm, VMEM_ALLOC) != live_bytes(&root))
+		return fail("root holds more than its own blocks after the child went");
 	vmem_destroy(root.vm);	/* with leaks: must release everything */
 	if (shim_allocs_live)
-		FAIL("%ld allocations left after destroying every arena",
+		return fail("%ld allocations left after destroying every arena",
 		     shim_allocs_live);
 	return 0;
 }

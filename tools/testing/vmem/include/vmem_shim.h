@@ -33,6 +33,7 @@ typedef unsigned int gfp_t;
 #define __init
 #define __exit
 #define __always_unused		__attribute__((unused))
+#define __printf(a, b)		__attribute__((format(printf, a, b)))
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
