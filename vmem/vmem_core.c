@@ -701,6 +701,60 @@ static bool vmem_can_ever_fit(struct vmem *vm, const struct vmem_req *r)
 /* === Import === */
 
 /*
+ * Import from a vmem source with vmem_xalloc(), passing the constraints on.
+ * The source hands out multiples of its own quantum (sq), so the part of the
+ * phase below sq is met by allocating @delta further into the imported span,
+ * and a boundary below sq is met by every span aligned to sq.  A window too
+ * narrow for that is met by importing the sq-aligned blocks that cover the
+ * lowest placement in it.  On success, *@addrp and *@sizep describe the
+ * span (whole quanta of the source).
+ */
+static int vmem_import_from_vmem(struct vmem *vm, const struct vmem_req *r,
+				 unsigned int vmflag, unsigned long *addrp,
+				 unsigned long *sizep)
+{
+	unsigned long sq = vm->source->quantum, ialign, iphase, delta;
+	unsigned long nocross = r->nocross >= sq ? r->nocross : 0;
+	unsigned long isize, imin, imax, slack, addr, first, last;
+	int ret;
+
+	if (r->align >= sq) {
+		ialign = r->align;
+		iphase = r->phase & ~(sq - 1);
+	} else {
+		ialign = max(sq, vm->quantum);
+		iphase = 0;
+	}
+	delta = r->phase - iphase;
+	isize = r->size + delta;
+	if (isize < r->size || isize > ULONG_MAX - (sq - 1))
+		return -ENOMEM;
+	slack = round_up(isize, sq) - isize;
+	imin = r->minaddr > delta ? r->minaddr - delta : 0;
+	imax = r->maxaddr > ULONG_MAX - slack ? ULONG_MAX : r->maxaddr + slack;
+	ret = vmem_xalloc(vm->source, isize, ialign, iphase, nocross, imin,
+			  imax, vmflag, addrp);
+	if (!ret) {
+		*sizep = round_up(isize, sq);
+		return 0;
+	}
+	if (ret == -EINTR || (r->minaddr == VMEM_ADDR_MIN &&
+			      r->maxaddr == VMEM_ADDR_MAX))
+		return ret;
+
+	/* The window is finer than the source: cover one placement in it. */
+	if (!vmem_fit(r, r->minaddr, r->maxaddr, &addr))
+		return -ENOMEM;
+	first = addr & ~(sq - 1);
+	last = (addr + r->size - 1) | (sq - 1);
+	ret = vmem_xalloc(vm->source, last - first + 1, sq, 0, 0, first, last,
+			  vmflag, addrp);
+	if (!ret)
+		*sizep = last - first + 1;
+	return ret;
+}
+
+/*
  * Import a span that can hold @r from the source and allocate from it (or
  * from whatever space the arena has by then).  Called and returns with the
  * lock held; drops it around the calls to the source.
@@ -719,31 +773,8 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 	spin_unlock_irqrestore(&vm->lock, *flags);
 
 	if (vm->vmem_source) {
-		/*
-		 * Pass the constraints on.  The source hands out multiples of
-		 * its own quantum (sq), so the part of the phase below sq is
-		 * met by allocating @delta further into the imported span,
-		 * and a boundary below sq is met by every span aligned to sq.
-		 */
-		unsigned long sq = vm->source->quantum, ialign, iphase, delta;
-		unsigned long nocross = r->nocross >= sq ? r->nocross : 0;
-		unsigned long imin;
-
-		if (r->align >= sq) {
-			ialign = r->align;
-			iphase = r->phase & ~(sq - 1);
-		} else {
-			ialign = max(sq, vm->quantum);
-			iphase = 0;
-		}
-		delta = r->phase - iphase;
-		isize = r->size + delta;
-		imin = r->minaddr > delta ? r->minaddr - delta : 0;
-		ret = isize < r->size ? -ENOMEM :
-		      vmem_xalloc(vm->source, isize, ialign, iphase, nocross,
-				  imin, r->maxaddr, vmflag, &addr);
-		if (!ret)
-			ssize = round_up(isize, sq);
+		ret = vmem_import_from_vmem(vm, r, vmflag, &addr, &isize);
+		ssize = isize;
 	} else {
 		/* A span aligned to the quantum holds every phase of align. */
 		isize = r->size + (r->align - vm->quantum);
@@ -1208,7 +1239,7 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 		spin_unlock_irqrestore(&vm->lock, flags);
 	}
 
-	if (vm->vmem_source) {
+	if (source) {
 		spin_lock_irqsave(&source->lock, flags);
 		source->nimporters++;
 		spin_unlock_irqrestore(&source->lock, flags);
@@ -1267,7 +1298,7 @@ void vmem_destroy(struct vmem *vm)
 	if (vm->hash_table != vm->hash0)
 		kvfree(vm->hash_table);
 
-	if (vm->vmem_source) {
+	if (vm->source) {
 		spin_lock_irqsave(&vm->source->lock, flags);
 		vm->source->nimporters--;
 		spin_unlock_irqrestore(&vm->source->lock, flags);
@@ -1320,10 +1351,12 @@ bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
 	struct vmem_seg *span;
 	bool found = false;
 
-	if (!vm || !size || last < addr)
+	if (!vm)
 		return false;
 	spin_lock_irqsave(&vm->lock, flags);
 	vm->stats.contains++;
+	if (!size || last < addr)
+		goto out;
 	list_for_each_entry(span, &vm->spans, spanlist) {
 		vm->stats.contains_search++;
 		if (span->start > addr)
@@ -1333,6 +1366,7 @@ bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
 			break;
 		}
 	}
+out:
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return found;
 }

@@ -188,26 +188,46 @@ static int freelists_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(freelists);
 
-/* A directory name for @vm not yet used: its name, else name.id. */
+/* Is there an entry of this name in the vmem directory? */
+static bool vmem_debugfs_taken(const char *name)
+{
+	struct dentry *d = debugfs_lookup(name, vmem_debugfs_root);
+
+	if (IS_ERR_OR_NULL(d))
+		return false;
+	dput(d);
+	return true;
+}
+
+/*
+ * The arena's directory: named after the arena, made safe for a file name,
+ * and made unique with the arena id (and a counter, should even that be
+ * taken) when another entry has the name already.
+ */
 static void vmem_debugfs_add(struct vmem *vm)
 {
-	char dirname[VMEM_NAME_MAX + 12];
+	char base[VMEM_NAME_MAX], dirname[VMEM_NAME_MAX + 24];
 	struct dentry *dir;
+	unsigned int n;
 	char *p;
 
 	if (IS_ERR_OR_NULL(vmem_debugfs_root))
 		return;
-	strscpy(dirname, vm->name, sizeof(dirname));
-	if (!dirname[0] || !strcmp(dirname, ".") || !strcmp(dirname, ".."))
-		snprintf(dirname, sizeof(dirname), "arena");
-	for (p = dirname; *p; p++)
+	strscpy(base, vm->name, sizeof(base));
+	if (!base[0] || !strcmp(base, ".") || !strcmp(base, ".."))
+		strscpy(base, "arena", sizeof(base));
+	for (p = base; *p; p++)
 		if (*p == '/' || isspace(*p) || !isprint(*p))
 			*p = '_';
 
-	dir = debugfs_lookup(dirname, vmem_debugfs_root);
-	if (dir) {
-		dput(dir);
-		snprintf(dirname + strlen(dirname), 12, ".%u", vm->id);
+	strscpy(dirname, base, sizeof(dirname));
+	for (n = 0; vmem_debugfs_taken(dirname); n++) {
+		if (n)
+			snprintf(dirname, sizeof(dirname), "%s.%u.%u", base,
+				 vm->id, n);
+		else
+			snprintf(dirname, sizeof(dirname), "%s.%u", base,
+				 vm->id);
 	}
 	dir = debugfs_create_dir(dirname, vmem_debugfs_root);
 	if (IS_ERR(dir))
