@@ -10,8 +10,8 @@ INSTALL_MOD_DIR ?= updates
 # The KUnit suites are built into a UML kernel by "make kunit" only.
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_VMEM=m
 
-.PHONY: all modules install modules_install clean check kunit headers help \
-	kdir
+.PHONY: all modules install modules_install clean check kunit qemu demo \
+	headers help kdir
 
 all: modules
 
@@ -42,6 +42,12 @@ check:
 kunit:
 	bash scripts/kunit.sh
 
+qemu:
+	bash scripts/qemu-test.sh
+
+demo:
+	bash scripts/demo.sh
+
 headers:
 	bash scripts/kheaders.sh
 
@@ -50,8 +56,10 @@ help:
 	@echo '  all, modules    - build vmem.ko and Module.symvers (default)'
 	@echo '  install         - install vmem.ko into /lib/modules/<release>/$(INSTALL_MOD_DIR), run depmod'
 	@echo '  clean           - remove build products'
-	@echo '  check           - run every check: builds, sparse, checkpatch, kernel-doc, dkms, KUnit'
+	@echo '  check           - run every check: builds, sparse, checkpatch, kernel-doc, dkms, userspace, KUnit, qemu'
 	@echo '  kunit           - build and run the KUnit suites in a UML kernel'
+	@echo '  qemu            - boot Debian'"'"'s 6.1 and 6.12 kernels in qemu: vmem.ko, the sample client, misuse and OpenZFS coexistence tests'
+	@echo '  demo            - boot Debian'"'"'s 6.12 kernel in qemu, load vmem.ko and the sample client, show the arenas'
 	@echo '  headers         - fetch and unpack Debian 12 kernel headers (6.1, 6.12), print their KDIRs'
 	@echo ''
 	@echo 'Variables:'

@@ -276,6 +276,28 @@ kunit()
 		"$kunit_skipped"
 }
 
+# Every qemu check counts as one test; qemu-test.sh's FAIL lines are shown.
+qemu()
+{
+	local start=$SECONDS qemu_passed qemu_failed
+
+	log=$logdir/qemu.log
+	bash "$VMEM_TOP/scripts/qemu-test.sh" >"$log" 2>&1 || true
+	read -r qemu_passed qemu_failed < <(sed -n \
+		's/^qemu: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log") || true
+	if [[ -z ${qemu_passed:-} ]]; then
+		fail "qemu ($((SECONDS - start)) s, no results, log: $log)"
+		tail -n 20 "$log" | sed 's/^/    /'
+		return
+	fi
+	grep -A 20 '^FAIL' "$log" | grep -E '^(FAIL|    )' | head -n 60 || true
+	passed=$((passed + qemu_passed))
+	failed=$((failed + qemu_failed))
+	printf '%s: qemu (%d s): %d checks passed, %d failed\n' \
+		"$([[ $qemu_failed -eq 0 ]] && echo PASS || echo FAIL)" \
+		"$((SECONDS - start))" "$qemu_passed" "$qemu_failed"
+}
+
 main()
 {
 	local series kver kdir bdir tree file i start=$SECONDS
@@ -333,6 +355,9 @@ main()
 
 	# h: KUnit.
 	kunit
+
+	# i: vmem.ko on Debian's own 6.1 and 6.12 kernels under qemu.
+	qemu
 
 	printf 'check.sh: %d s; %d skipped; logs in %s\n' \
 		"$((SECONDS - start))" "$skipped" "$logdir"
