@@ -343,7 +343,38 @@ static void nextfit_matches_model(struct kunit *test)
 	VMEM_TEST_CHECK(test, vm);
 }
 
+/*
+ * The rotor keeps its place when the span holding it goes back to the
+ * source, even when spans come and go before the next allocation.
+ */
+static void nextfit_rotor_survives_span_release(struct kunit *test)
+{
+	struct vmem *root = vmem_test_create(test, 0x200000, 0x1000, 1);
+	struct vmem *vm = vmem_test_create_child(test, "kunit-nf-child",
+						 root, 1);
+	unsigned long a;
+
+	KUNIT_ASSERT_EQ(test, vmem_add(vm, 0x100000, 0x100, VMEM_SLEEP), 0);
+	a = vmem_test_alloc(test, vm, 0x10, VMEM_NOSLEEP | VMEM_NEXTFIT);
+	KUNIT_EXPECT_EQ(test, a, 0x100000UL);
+	/* An imported span above, and the rotor after the block in it. */
+	KUNIT_ASSERT_EQ(test, vmem_xalloc(vm, 0x10, 0, 0, 0, 0x200000,
+					  VMEM_ADDR_MAX,
+					  VMEM_NOSLEEP | VMEM_NEXTFIT, &a), 0);
+	KUNIT_EXPECT_EQ(test, a, 0x200000UL);
+	vmem_free(vm, a, 0x10);		/* the span goes back to root */
+	KUNIT_EXPECT_EQ(test, vmem_size(root, VMEM_ALLOC), 0UL);
+	KUNIT_ASSERT_EQ(test, vmem_add(vm, 0x300000, 0x100, VMEM_SLEEP), 0);
+	/* Next after 0x200010 is the new span, not the old one's rest. */
+	a = vmem_test_alloc(test, vm, 0x10, VMEM_NOSLEEP | VMEM_NEXTFIT);
+	KUNIT_EXPECT_EQ(test, a, 0x300000UL);
+	VMEM_TEST_CHECK(test, vm);
+	vmem_free(vm, a, 0x10);
+	vmem_free(vm, 0x100000, 0x10);
+}
+
 static struct kunit_case vmem_nextfit_cases[] = {
+	KUNIT_CASE(nextfit_rotor_survives_span_release),
 	KUNIT_CASE(nextfit_does_not_reuse_at_once),
 	KUNIT_CASE(nextfit_wraps_around),
 	KUNIT_CASE(nextfit_rotor_survives_frees),

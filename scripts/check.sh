@@ -244,15 +244,19 @@ dkms_remove()
 	rm -rf "$dkms_dir"
 }
 
-# Every KUnit case counts as one test; kunit.sh's output is shown as it runs.
+# tools/testing/vmem: the core compiled unchanged in userspace, one make
+# target a check (check-gcc, check-clang, check-valgrind, fuzz, coverage),
+# in a clean copy of the tree.
 userspace_test()
 {
 	local dir=$VMEM_CACHE/userspace
 
-	copy_tree "$dir"
-	make -C "$dir/tools/testing/vmem" check
+	need_pkgs gcc make clang libclang-rt-14-dev valgrind lcov
+	copy_tree "$dir" || return 1
+	make -C "$dir/tools/testing/vmem" -j2 "$1"
 }
 
+# Every KUnit case counts as one test; kunit.sh's output is shown as it runs.
 kunit()
 {
 	local counts=$logdir/kunit.counts start=$SECONDS
@@ -351,7 +355,12 @@ main()
 
 	# The core compiled unchanged in userspace, under ASan and UBSan,
 	# against a reference model.
-	check "userspace differential test (ASan, UBSan)" userspace_test || true
+	check "userspace: gcc, ASan and UBSan" userspace_test check-gcc || true
+	check "userspace: clang, ASan and UBSan" userspace_test check-clang || true
+	check "userspace: valgrind" userspace_test check-valgrind || true
+	check "userspace: libFuzzer, 60 s" userspace_test fuzz || true
+	check "userspace: coverage of vmem_core.c, 95% of lines" \
+		userspace_test coverage || true
 
 	# h: KUnit.
 	kunit

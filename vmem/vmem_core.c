@@ -57,8 +57,8 @@
  * of a tag.  VMEM_SLEEP allocations that find no space wait on the arena's
  * wait queue, which frees and vmem_add() wake.
  *
- * Quantum caches (qcache_max) are accepted; until they exist, those sizes
- * are served by the arena like any other.
+ * Sizes up to qcache_max are served by quantum caches: per-CPU magazines
+ * in front of slabs carved from the arena (vmem_qcache.c).
  */
 
 #define pr_fmt(fmt) "vmem: " fmt
@@ -431,9 +431,13 @@ static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 	    seg->size != span->size)
 		return false;
 
+	/*
+	 * The rotor's segment goes: keep its position as an address, found
+	 * again by the next search (spans may come and go before then).
+	 */
 	if (vm->rotor == span || vm->rotor == seg) {
-		vm->rotor = vmem_seg_next(vm, seg);
-		vm->rotor_off = 0;
+		vm->rotor_addr = vm->rotor->start + vm->rotor_off;
+		vm->rotor = NULL;
 	}
 	vmem_freelist_delete(vm, seg);
 	list_del(&seg->seglist);
@@ -574,8 +578,18 @@ static struct vmem_seg *vmem_find_next(struct vmem *vm,
 	if (!rotor) {
 		if (list_empty(&vm->segs))
 			return NULL;
+		/* The segment holding the rotor's address, or the next. */
 		rotor = list_first_entry(&vm->segs, struct vmem_seg, seglist);
 		off = 0;
+		list_for_each_entry(seg, &vm->segs, seglist) {
+			if (seg->type != VMEM_SEG_SPAN &&
+			    vmem_seg_last(seg) >= vm->rotor_addr) {
+				rotor = seg;
+				if (seg->start < vm->rotor_addr)
+					off = vm->rotor_addr - seg->start;
+				break;
+			}
+		}
 	}
 
 	/* From the rotor to the end, then round from the start ... */
@@ -826,9 +840,9 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			 unsigned int vmflag, unsigned long *addrp)
 {
 	unsigned int policy = vmflag & VMEM_POLICY_MASK;
+	bool unbalanced, purged = false;
 	unsigned long flags, gen;
 	LIST_HEAD(spare);
-	bool unbalanced;
 	int ret;
 
 	if (vmflag & VMEM_SLEEP)
@@ -843,9 +857,22 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			break;
 		if (vm->import) {
 			ret = vmem_import(vm, r, vmflag, &flags, addrp);
+			if (ret != -ENOMEM || purged || !vm->nqcache)
+				break;
+		} else if (!vmem_can_ever_fit(vm, r)) {
+			ret = -ENOMEM;
 			break;
 		}
-		if ((vmflag & VMEM_NOSLEEP) || !vmem_can_ever_fit(vm, r)) {
+
+		/* Before failing or sleeping, take back what caches hold. */
+		if (vm->nqcache && !purged) {
+			purged = true;
+			spin_unlock_irqrestore(&vm->lock, flags);
+			vmem_qcache_purge(vm, vmflag & VMEM_SLEEP);
+			spin_lock_irqsave(&vm->lock, flags);
+			continue;
+		}
+		if (vmflag & VMEM_NOSLEEP) {
 			ret = -ENOMEM;
 			break;
 		}
@@ -863,6 +890,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			ret = -EINTR;
 			break;
 		}
+		purged = false;
 	}
 	if (ret)
 		vm->stats.fail++;
@@ -954,9 +982,11 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
  *          (%VMEM_INSTANTFIT, the default, %VMEM_BESTFIT or %VMEM_NEXTFIT).
  * @addrp: The start of the range is stored here on success.
  *
- * Instant fit takes a segment in constant time and never fails while some
- * free segment could hold the request.  An arena with a source imports from
- * it when it has no space.  Has the type vmem_import_t, so that an arena can
+ * Sizes up to the arena's qcache_max come from its quantum caches, without
+ * the arena lock, unless %VMEM_NEXTFIT is asked for.  Instant fit takes a
+ * segment in constant time and never fails while some free segment could
+ * hold the request.  An arena with a source imports from it when it has no
+ * space.  Has the type vmem_import_t, so that an arena can
  * name it as the import function of another.
  *
  * Context: Any context with %VMEM_NOSLEEP.  Process context with
@@ -982,6 +1012,12 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK | VMEM_POLICY_MASK) ||
 	    !vmem_round_size(vm, &size))
 		return -EINVAL;
+	if (size <= vm->qcache_max && !(vmflag & VMEM_NEXTFIT)) {
+		if (vmflag & VMEM_SLEEP)
+			might_sleep();
+		if (!vmem_qcache_alloc(vm, size, vmflag, addrp))
+			return 0;
+	}
 	r.size = size;
 	r.align = vm->quantum;
 	return vmem_do_alloc(vm, &r, vmflag, addrp);
@@ -1002,6 +1038,36 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
  * release function, if any, after dropping it.  Wakes %VMEM_SLEEP waiters.
  */
 void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
+{
+	unsigned long rsize = size, flags;
+
+	if (!vm)
+		return;
+	/* A slab of the quantum caches is theirs to free, not the caller's. */
+	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
+	    rsize == vm->slab_size && vmem_qcache_owns(vm, addr)) {
+		spin_lock_irqsave(&vm->lock, flags);
+		vm->stats.bad_free++;
+		spin_unlock_irqrestore(&vm->lock, flags);
+		pr_warn("arena '%s': bad free of %#lx size %#lx: not allocated\n",
+			vm->name, addr, size);
+		return;
+	}
+	vmem_arena_free(vm, addr, size);
+}
+
+/**
+ * vmem_arena_free() - Free a range to the arena itself.
+ * @vm: The arena.
+ * @addr: Start of the range.
+ * @size: The size that was allocated.
+ *
+ * vmem_xfree() without its check for slabs of the quantum caches, which
+ * free their slabs with it.
+ *
+ * Context: Any context.
+ */
+void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {
 	struct vmem_seg *seg, *prev, *next;
 	unsigned long flags, rsize = size;
@@ -1088,14 +1154,21 @@ void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
  * @addr: Start of the range.
  * @size: The size that was allocated (before or after rounding).
  *
- * Has the type vmem_release_t, so that an arena can name it as the release
- * function of another.  Mistakes are reported as by vmem_xfree().
+ * Sizes up to the arena's qcache_max go back to its quantum caches.  Has
+ * the type vmem_release_t, so that an arena can name it as the release
+ * function of another.  Mistakes are reported as by vmem_xfree(), for
+ * cached sizes too.
  *
  * Context: Any context.  Takes and releases the arena lock; calls the
  * release function, if any, after dropping it.
  */
 void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {
+	unsigned long rsize = size;
+
+	if (vm && vm->nqcache && vmem_round_size(vm, &rsize) &&
+	    rsize <= vm->qcache_max && vmem_qcache_free(vm, addr, size))
+		return;
 	vmem_xfree(vm, addr, size);
 }
 
@@ -1210,8 +1283,10 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	lockdep_set_class(&vm->lock, &vm->lock_key);
 	vm->quantum = quantum;
 	vm->qshift = ilog2(quantum);
-	vm->qcache_max = min(qcache_max & ~(quantum - 1),
-			     VMEM_QCACHE_MAX * quantum);
+	/* Capped so that the slab size, about 3 * qcache_max, cannot wrap. */
+	if (quantum <= ULONG_MAX / (4 * VMEM_QCACHE_MAX))
+		vm->qcache_max = min(qcache_max & ~(quantum - 1),
+				     VMEM_QCACHE_MAX * quantum);
 	/* Importing with vmem_alloc()/vmem_free() of a source, given or not. */
 	vm->vmem_source = source && ((!import && !release) ||
 				     (import == vmem_alloc &&
@@ -1238,6 +1313,16 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 		vmem_span_add(vm, base, size, false);
 		spin_unlock_irqrestore(&vm->lock, flags);
 	}
+	if (vmem_qcache_init(vm, vmem_gfp(vmflag))) {
+		LIST_HEAD(tags);
+
+		list_splice(&vm->segs, &tags);
+		list_splice(&vm->reserve, &tags);
+		vmem_tags_free(&tags);
+		lockdep_unregister_key(&vm->lock_key);
+		kfree(vm);
+		return ERR_PTR(-ENOMEM);
+	}
 
 	if (source) {
 		spin_lock_irqsave(&source->lock, flags);
@@ -1252,8 +1337,9 @@ struct vmem *vmem_create(const char *name, unsigned long base,
  * vmem_destroy() - Destroy an arena.
  * @vm: The arena, or NULL (nothing is done).
  *
- * Allocations still outstanding are reported in one warning line (arena
- * name, count, bytes) and released with everything else: imported spans go
+ * The quantum caches are emptied first.  Allocations still outstanding are
+ * reported in one warning line (arena name, count, bytes) and released with
+ * everything else: imported spans go
  * back to the source.  An arena that other arenas still import from is not
  * destroyed: that is reported, and it stays usable.
  *
@@ -1262,8 +1348,8 @@ struct vmem *vmem_create(const char *name, unsigned long base,
  */
 void vmem_destroy(struct vmem *vm)
 {
+	unsigned long flags, nleaked, leaked;
 	struct vmem_seg *seg, *tmp;
-	unsigned long flags;
 	unsigned int importers;
 	LIST_HEAD(tags);
 
@@ -1281,11 +1367,16 @@ void vmem_destroy(struct vmem *vm)
 	}
 
 	vmem_arena_unregister(vm);
+	nleaked = 0;
+	leaked = 0;
+	vmem_qcache_destroy(vm, &nleaked, &leaked);
 	cancel_work_sync(&vm->hash_work);
 
-	if (vm->nbusy)
+	nleaked += vm->nbusy;
+	leaked += vm->mem_inuse;
+	if (nleaked)
 		pr_warn("%s('%s'): leaked %lu allocations (%lu bytes)\n",
-			__func__, vm->name, vm->nbusy, vm->mem_inuse);
+			__func__, vm->name, nleaked, leaked);
 
 	list_for_each_entry_safe(seg, tmp, &vm->segs, seglist) {
 		list_del(&seg->seglist);
@@ -1316,22 +1407,31 @@ void vmem_destroy(struct vmem *vm)
  *
  * The exported name behind vmem_size() (see <linux/vmem.h>).
  *
+ * Resources held by the quantum caches count as free.  While other CPUs
+ * allocate and free, the figures are a snapshot.
+ *
  * Context: Any context.  Takes and releases the arena lock.
  * Return: Bytes allocated (%VMEM_ALLOC), free (%VMEM_FREE), or both: the
  * arena's total.  0 for a NULL arena or a mask with neither.
  */
 unsigned long vmem_arena_size(struct vmem *vm, unsigned int typemask)
 {
-	unsigned long flags, size = 0;
+	unsigned long flags, cached, inuse, total, size = 0;
 
 	if (!vm)
 		return 0;
+	cached = vmem_qcache_cached(vm);
 	spin_lock_irqsave(&vm->lock, flags);
-	if (typemask & VMEM_ALLOC)
-		size += vm->mem_inuse;
-	if (typemask & VMEM_FREE)
-		size += vm->mem_total - vm->mem_inuse;
+	inuse = vm->mem_inuse;
+	total = vm->mem_total;
 	spin_unlock_irqrestore(&vm->lock, flags);
+
+	/* What the quantum caches hold is free for clients. */
+	inuse -= min(cached, inuse);
+	if (typemask & VMEM_ALLOC)
+		size += inuse;
+	if (typemask & VMEM_FREE)
+		size += total - inuse;
 	return size;
 }
 

@@ -4,7 +4,8 @@
  *
  *   arenas                one line per arena: name source quantum inuse
  *                         total import allocs frees fails
- *   <arena>/stats         "key value" lines: sizes and event counters
+ *   <arena>/stats         "key value" lines: sizes, event counters and the
+ *                         quantum caches (qcache.<size>.<counter>)
  *   <arena>/segments      every span and segment: type start end size
  *   <arena>/freelists     per power-of-two freelist: order count bytes
  *
@@ -84,6 +85,7 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 	const struct vmem_stats *st = &vm->stats;
 	unsigned long flags, nspans = 0;
 	struct vmem_seg *span;
+	unsigned int i;
 
 	spin_lock_irqsave(&vm->lock, flags);
 	list_for_each_entry(span, &vm->spans, spanlist)
@@ -112,6 +114,24 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 	seq_printf(m, "hash_buckets %lu\n", 1UL << vm->hash_bits);
 	seq_printf(m, "tag_reserve %u\n", vm->nreserve);
 	spin_unlock_irqrestore(&vm->lock, flags);
+
+	seq_printf(m, "qcache_count %u\n", vm->nqcache);
+	seq_printf(m, "qcache_slab_size %lu\n", vm->slab_size);
+	for (i = 0; i < vm->nqcache; i++) {
+		struct vmem_qcache_stats qs;
+		unsigned long size = vm->qcache[i]->size;
+
+		vmem_qcache_stats(vm->qcache[i], &qs);
+		seq_printf(m, "qcache.%lu.hits %llu\n", size, qs.hit);
+		seq_printf(m, "qcache.%lu.misses %llu\n", size, qs.miss);
+		seq_printf(m, "qcache.%lu.allocs %llu\n", size, qs.alloc);
+		seq_printf(m, "qcache.%lu.frees %llu\n", size, qs.free);
+		seq_printf(m, "qcache.%lu.depot_full %lu\n", size, qs.full);
+		seq_printf(m, "qcache.%lu.depot_empty %lu\n", size, qs.empty);
+		seq_printf(m, "qcache.%lu.magazine_size %lu\n", size,
+			   qs.magsize);
+		seq_printf(m, "qcache.%lu.slabs %lu\n", size, qs.slabs);
+	}
 }
 
 /**
@@ -269,6 +289,31 @@ void vmem_arena_unregister(struct vmem *vm)
 	debugfs_remove_recursive(vm->debugfs);
 	vm->debugfs = NULL;
 	mutex_unlock(&vmem_arenas_lock);
+}
+
+/**
+ * vmem_arenas_apply() - Call a function for every arena.
+ * @fn: Called as fn(vm, @arg), with the arena list mutex held.
+ * @arg: Passed to @fn.
+ * @trylock: Give up at once if the list is busy: for memory reclaim, which
+ *           must not wait for a mutex whose holder may be allocating.
+ *
+ * Context: Process context; may sleep unless @trylock.
+ * Return: False, having done nothing, when @trylock and the list was busy.
+ */
+bool vmem_arenas_apply(void (*fn)(struct vmem *vm, void *arg),
+		       void *arg, bool trylock)
+{
+	struct vmem *vm;
+
+	if (!trylock)
+		mutex_lock(&vmem_arenas_lock);
+	else if (!mutex_trylock(&vmem_arenas_lock))
+		return false;
+	list_for_each_entry(vm, &vmem_arenas, node)
+		fn(vm, arg);
+	mutex_unlock(&vmem_arenas_lock);
+	return true;
 }
 
 /**

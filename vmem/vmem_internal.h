@@ -12,8 +12,10 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/rcupdate.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/vmem.h>
 
 /* Segment types: the public walk/size bits, so a typemask tests them. */
@@ -97,6 +99,115 @@ struct vmem_stats {
 };
 
 /**
+ * struct vmem_mag - A magazine: resources of one quantum cache.
+ * @next: Link on a depot list.
+ * @rounds: Resources held, in @round[0 .. @rounds - 1].
+ * @size: Capacity.
+ * @round: The resources.
+ */
+struct vmem_mag {
+	struct vmem_mag *next;
+	unsigned int rounds;
+	unsigned int size;
+	unsigned long round[];
+};
+
+/**
+ * struct vmem_slab - A naturally aligned chunk of the arena, cut into the
+ *                    objects of one quantum cache.
+ * @base: First resource.
+ * @held: Objects held by clients (atomic bit operations).
+ * @avail: Objects in the slab's pool, neither held nor in a magazine
+ *         (under the cache's lock).
+ * @link: On the cache's partial list while @avail is not 0.
+ * @rcu: Freed after a grace period: frees look slabs up without locks.
+ */
+struct vmem_slab {
+	unsigned long base;
+	unsigned long held;
+	unsigned long avail;
+	struct list_head link;
+	struct rcu_head rcu;
+};
+
+/**
+ * struct vmem_qcache_cpu - One CPU's magazines of a quantum cache.
+ * @loaded: Allocations pop from it, frees push onto it.
+ * @prev: The previous loaded magazine.
+ * @hit: Allocations served from the magazines or the depot.
+ * @miss: Allocations that found nothing there.
+ * @alloc: Objects handed to clients.
+ * @free: Objects freed by clients.
+ */
+struct vmem_qcache_cpu {
+	struct vmem_mag *loaded;
+	struct vmem_mag *prev;
+	u64 hit;
+	u64 miss;
+	u64 alloc;
+	u64 free;
+};
+
+/**
+ * struct vmem_qcache - A quantum cache: one size, per-CPU magazines, a depot
+ *                      and slabs.
+ * @vm: The arena.
+ * @size: Object size, a multiple of the quantum.
+ * @nobj: Objects in a slab (at most BITS_PER_LONG).
+ * @lock: Protects the depot, the partial list and the slabs' @avail.
+ * @full: Depot: full (or partly full) magazines.
+ * @empty: Depot: empty magazines.
+ * @nfull: Magazines on @full.
+ * @nempty: Magazines on @empty.
+ * @magsize: Size of new magazines; doubles when @lock is contended.
+ * @contended: Contended acquisitions of @lock since the last doubling.
+ * @partial: Slabs with objects in their pool.
+ * @nslabs: Slabs taken from the arena.
+ * @slab_bytes: Bytes of the arena held as slabs.
+ * @slabs: Slabs by base >> slab_shift.
+ * @cpu: Per-CPU magazines.
+ */
+struct vmem_qcache {
+	struct vmem *vm;
+	unsigned long size;
+	unsigned int nobj;
+	spinlock_t lock;		/* depot, partial list, slab pools */
+	struct vmem_mag *full;
+	struct vmem_mag *empty;
+	unsigned int nfull;
+	unsigned int nempty;
+	unsigned int magsize;
+	unsigned int contended;
+	struct list_head partial;
+	unsigned long nslabs;
+	unsigned long slab_bytes;
+	struct xarray slabs;
+	struct vmem_qcache_cpu __percpu *cpu;
+};
+
+/**
+ * struct vmem_qcache_stats - Counters of a quantum cache, for debugfs.
+ * @hit: Allocations served from magazines.
+ * @miss: Allocations that found no magazine.
+ * @alloc: Objects handed to clients.
+ * @free: Objects freed by clients.
+ * @full: Full magazines in the depot.
+ * @empty: Empty magazines in the depot.
+ * @magsize: Size of new magazines.
+ * @slabs: Slabs taken from the arena.
+ */
+struct vmem_qcache_stats {
+	u64 hit;
+	u64 miss;
+	u64 alloc;
+	u64 free;
+	unsigned long full;
+	unsigned long empty;
+	unsigned long magsize;
+	unsigned long slabs;
+};
+
+/**
  * struct vmem - An arena.
  * @name: Copied from vmem_create(), truncated to %VMEM_NAME_MAX - 1 bytes.
  * @lock: Protects everything below that is not constant.
@@ -104,7 +215,12 @@ struct vmem_stats {
  *            the order between arenas rather than flagging all nesting.
  * @quantum: Unit of allocation, a power of two.
  * @qshift: log2(@quantum).
- * @qcache_max: Largest size served from quantum caches (0: none yet).
+ * @qcache_max: Largest size served from quantum caches (0: none).
+ * @qcache: The quantum caches, for sizes quantum, 2 * quantum, ...
+ * @nqcache: Number of quantum caches.
+ * @slab_size: Size of the slabs of the quantum caches, a power of two.
+ * @slab_shift: log2(@slab_size).
+ * @purge_work: Deferred purge of the other CPUs' magazines.
  * @import: Import function, or NULL.
  * @release: Release function, or NULL.
  * @source: Source arena passed to @import and @release.
@@ -124,6 +240,8 @@ struct vmem_stats {
  * @nreserve: Tags on @reserve.
  * @rotor: %VMEM_NEXTFIT: the segment where the next search starts.
  * @rotor_off: Offset in @rotor where it starts, from 0 to @rotor->size.
+ * @rotor_addr: Without @rotor, where the next search starts (its segment
+ *              went away with its span).
  * @wq: %VMEM_SLEEP allocations waiting for space.
  * @free_gen: Bumped whenever space is freed or added; the wait condition.
  * @nwaiters: Sleepers on @wq.
@@ -143,6 +261,11 @@ struct vmem {
 	unsigned long quantum;
 	unsigned int qshift;
 	unsigned long qcache_max;
+	struct vmem_qcache *qcache[VMEM_QCACHE_MAX];
+	unsigned int nqcache;
+	unsigned long slab_size;
+	unsigned int slab_shift;
+	struct work_struct purge_work;
 	vmem_import_t *import;
 	vmem_release_t *release;
 	struct vmem *source;
@@ -166,6 +289,7 @@ struct vmem {
 
 	struct vmem_seg *rotor;
 	unsigned long rotor_off;
+	unsigned long rotor_addr;
 
 	wait_queue_head_t wq;
 	unsigned long free_gen;
@@ -187,8 +311,23 @@ struct vmem {
 int vmem_core_init(void);
 void vmem_core_exit(void);
 const char *vmem_check(struct vmem *vm);
+void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size);
 long vmem_tags_live(void);
 unsigned int vmem_freelist_index(unsigned long size);
+
+/* vmem_qcache.c */
+int vmem_qcache_init(struct vmem *vm, gfp_t gfp);
+void vmem_qcache_destroy(struct vmem *vm, unsigned long *nleaked,
+			 unsigned long *leaked);
+int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
+		      unsigned int vmflag, unsigned long *addrp);
+bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size);
+bool vmem_qcache_owns(struct vmem *vm, unsigned long addr);
+unsigned long vmem_qcache_reap(struct vmem *vm);
+void vmem_qcache_purge(struct vmem *vm, bool wait);
+void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu);
+void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st);
+unsigned long vmem_qcache_cached(struct vmem *vm);
 
 /*
  * Provided by the environment of the core: the module's debugfs glue
@@ -206,6 +345,8 @@ void vmem_arena_unregister(struct vmem *vm);
 struct seq_file;
 void vmem_debugfs_init(void);
 void vmem_debugfs_exit(void);
+bool vmem_arenas_apply(void (*fn)(struct vmem *vm, void *arg),
+		       void *arg, bool trylock);
 void vmem_show_arenas(struct seq_file *m);
 void vmem_show_stats(struct seq_file *m, struct vmem *vm);
 void vmem_show_segments(struct seq_file *m, struct vmem *vm);

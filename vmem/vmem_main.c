@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmem module glue: load and unload, and the exported interface.
+ * vmem module glue: load and unload, the exported interface, and the hooks
+ * through which the kernel makes quantum caches give resources back: a
+ * shrinker under memory pressure and a CPU hotplug callback.
  *
  * The allocator itself lives in vmem_core.c, which knows nothing of modules
  * or debugfs; this file only ties it into the kernel.
@@ -8,8 +10,11 @@
 
 #define pr_fmt(fmt) "vmem: " fmt
 
+#include <linux/cpuhotplug.h>
 #include <linux/export.h>
 #include <linux/module.h>
+#include <linux/shrinker.h>
+#include <linux/version.h>
 #include <linux/vmem.h>
 
 #include "vmem_internal.h"
@@ -29,6 +34,100 @@ EXPORT_SYMBOL_NS_GPL(vmem_arena_size, VMEM_NS);
 EXPORT_SYMBOL_NS_GPL(vmem_contains, VMEM_NS);
 EXPORT_SYMBOL_NS_GPL(vmem_walk, VMEM_NS);
 
+/* === Memory pressure: reap the depots of every quantum cache === */
+
+static void vmem_count_arena(struct vmem *vm, void *arg)
+{
+	unsigned long *count = arg;
+	unsigned int i;
+
+	for (i = 0; i < vm->nqcache; i++) {
+		struct vmem_qcache_stats st;
+
+		vmem_qcache_stats(vm->qcache[i], &st);
+		*count += st.full * st.magsize + st.empty;
+	}
+}
+
+static void vmem_reap_arena(struct vmem *vm, void *arg)
+{
+	unsigned long *freed = arg;
+
+	*freed += vmem_qcache_reap(vm);
+}
+
+static unsigned long vmem_shrink_count(struct shrinker *shrinker,
+				       struct shrink_control *sc)
+{
+	unsigned long count = 0;
+
+	if (!vmem_arenas_apply(vmem_count_arena, &count, true))
+		return 0;
+	return count;
+}
+
+static unsigned long vmem_shrink_scan(struct shrinker *shrinker,
+				      struct shrink_control *sc)
+{
+	unsigned long freed = 0;
+
+	if (!vmem_arenas_apply(vmem_reap_arena, &freed, true))
+		return SHRINK_STOP;
+	return freed;
+}
+
+/* The shrinker API changed in 6.7: shrinkers are allocated by the core. */
+#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+static struct shrinker *vmem_shrinker;
+
+static int vmem_shrinker_init(void)
+{
+	vmem_shrinker = shrinker_alloc(0, "vmem-qcache");
+	if (!vmem_shrinker)
+		return -ENOMEM;
+	vmem_shrinker->count_objects = vmem_shrink_count;
+	vmem_shrinker->scan_objects = vmem_shrink_scan;
+	shrinker_register(vmem_shrinker);
+	return 0;
+}
+
+static void vmem_shrinker_exit(void)
+{
+	shrinker_free(vmem_shrinker);
+}
+#else
+static struct shrinker vmem_shrinker = {
+	.count_objects = vmem_shrink_count,
+	.scan_objects = vmem_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int vmem_shrinker_init(void)
+{
+	return register_shrinker(&vmem_shrinker, "vmem-qcache");
+}
+
+static void vmem_shrinker_exit(void)
+{
+	unregister_shrinker(&vmem_shrinker);
+}
+#endif
+
+/* === CPU hotplug: a dead CPU's magazines go back to the depots === */
+
+static enum cpuhp_state vmem_cpuhp_state;
+
+static void vmem_cpu_dead_arena(struct vmem *vm, void *arg)
+{
+	vmem_qcache_cpu_dead(vm, *(unsigned int *)arg);
+}
+
+static int vmem_cpu_dead(unsigned int cpu)
+{
+	vmem_arenas_apply(vmem_cpu_dead_arena, &cpu, false);
+	return 0;
+}
+
 static int __init vmem_init(void)
 {
 	int ret;
@@ -36,13 +135,29 @@ static int __init vmem_init(void)
 	ret = vmem_core_init();
 	if (ret)
 		return ret;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "vmem:dead",
+					NULL, vmem_cpu_dead);
+	if (ret < 0)
+		goto fail_core;
+	vmem_cpuhp_state = ret;
+	ret = vmem_shrinker_init();
+	if (ret)
+		goto fail_cpuhp;
 	vmem_debugfs_init();
 	return 0;
+
+fail_cpuhp:
+	cpuhp_remove_state_nocalls(vmem_cpuhp_state);
+fail_core:
+	vmem_core_exit();
+	return ret;
 }
 
 static void __exit vmem_exit(void)
 {
 	vmem_debugfs_exit();
+	vmem_shrinker_exit();
+	cpuhp_remove_state_nocalls(vmem_cpuhp_state);
 	vmem_core_exit();
 }
 

@@ -1,34 +1,199 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The shim's allocator and the environment hooks of the core, for the
- * userspace build of vmem/vmem_core.c.
+ * The functions behind include/vmem_shim.h: the userspace stand-ins for the
+ * kernel services that vmem/vmem_core.c and vmem/vmem_qcache.c use (printk,
+ * spinlocks, emulated CPUs and IPIs, the slab allocator with fault
+ * injection, per-CPU memory, RCU frees, the XArray, wait queues, deferred
+ * work), and the environment hooks of the core.
  */
+#include <stdarg.h>
+#include <time.h>
 #include <linux/vmem.h>
 #include "vmem_internal.h"
 
-long shim_allocs_live;
-unsigned long shim_fail_after;
-static unsigned long shim_nallocs;
+/* === printk === */
 
-void *shim_alloc(size_t size, bool zero)
+int shim_verbose;
+long shim_nwarn;
+char shim_last_warn[256];
+static pthread_mutex_t shim_print_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void shim_printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&shim_print_lock);
+	shim_nwarn++;
+	va_start(ap, fmt);
+	vsnprintf(shim_last_warn, sizeof(shim_last_warn), fmt, ap);
+	va_end(ap);
+	if (shim_verbose)
+		fputs(shim_last_warn, stderr);
+	pthread_mutex_unlock(&shim_print_lock);
+}
+
+void shim_bug(const char *what, const char *where)
+{
+	fprintf(stderr, "shim: BUG: %s in %s\n", what, where);
+	abort();
+}
+
+/* === Contexts === */
+
+__thread int shim_spin_depth;
+__thread int shim_irq_depth;
+__thread int shim_rcu_depth;
+__thread int shim_in_irq;
+
+void shim_might_sleep(const char *what)
+{
+	if (shim_spin_depth || shim_irq_depth || shim_rcu_depth || shim_in_irq)
+		shim_bug("sleeping in atomic context", what);
+}
+
+/* === CPUs === */
+
+__thread int shim_cpu;
+static pthread_mutex_t shim_cpu_lock[SHIM_NR_CPUS] = {
+	[0 ... SHIM_NR_CPUS - 1] = PTHREAD_MUTEX_INITIALIZER,
+};
+
+void shim_set_cpu(int cpu)
+{
+	if (shim_irq_depth || cpu < 0 || cpu >= SHIM_NR_CPUS)
+		shim_bug("migrating with interrupts disabled", __func__);
+	shim_cpu = cpu;
+}
+
+void shim_irq_disable(void)
+{
+	if (!shim_irq_depth++)
+		pthread_mutex_lock(&shim_cpu_lock[shim_cpu]);
+}
+
+void shim_irq_enable(void)
+{
+	if (shim_irq_depth <= 0)
+		shim_bug("interrupts enabled twice", __func__);
+	if (!--shim_irq_depth)
+		pthread_mutex_unlock(&shim_cpu_lock[shim_cpu]);
+}
+
+void on_each_cpu(smp_call_func_t func, void *info, int wait)
+{
+	int cpu, self = shim_cpu;
+
+	if (shim_irq_depth || shim_in_irq)
+		shim_bug("an IPI sent with interrupts disabled", __func__);
+	for (cpu = 0; cpu < SHIM_NR_CPUS; cpu++) {
+		pthread_mutex_lock(&shim_cpu_lock[cpu]);
+		shim_cpu = cpu;
+		shim_irq_depth++;
+		shim_in_irq += cpu != self;
+		func(info);
+		shim_in_irq -= cpu != self;
+		shim_irq_depth--;
+		shim_cpu = self;
+		pthread_mutex_unlock(&shim_cpu_lock[cpu]);
+	}
+}
+
+/* === Spinlocks === */
+
+void shim_spin_init(spinlock_t *l)
+{
+	pthread_mutex_init(&l->mutex, NULL);
+	l->held = 0;
+}
+
+bool shim_spin_held(spinlock_t *l)
+{
+	return __atomic_load_n(&l->held, __ATOMIC_SEQ_CST) &&
+	       pthread_equal(l->owner, pthread_self());
+}
+
+void shim_spin_lock(spinlock_t *l, bool irq)
+{
+	if (shim_spin_held(l))
+		shim_bug("recursive spinlock", __func__);
+	if (irq)
+		shim_irq_disable();
+	pthread_mutex_lock(&l->mutex);
+	l->owner = pthread_self();
+	__atomic_store_n(&l->held, 1, __ATOMIC_SEQ_CST);
+	shim_spin_depth++;
+}
+
+bool shim_spin_trylock(spinlock_t *l)
+{
+	if (pthread_mutex_trylock(&l->mutex))
+		return false;
+	l->owner = pthread_self();
+	__atomic_store_n(&l->held, 1, __ATOMIC_SEQ_CST);
+	shim_spin_depth++;
+	return true;
+}
+
+void shim_spin_unlock(spinlock_t *l, bool irq)
+{
+	if (!shim_spin_held(l))
+		shim_bug("unlocking a spinlock not held", __func__);
+	shim_spin_depth--;
+	__atomic_store_n(&l->held, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&l->mutex);
+	if (irq)
+		shim_irq_enable();
+}
+
+/* === Memory, with fault injection === */
+
+long shim_allocs_live;
+unsigned long shim_nallocs;
+unsigned long shim_fail_after;
+unsigned long shim_fail_rate;
+unsigned long long shim_fail_seed = 1;
+long shim_faults;
+static pthread_mutex_t shim_fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool shim_should_fail(void)
+{
+	unsigned long n = __atomic_add_fetch(&shim_nallocs, 1, __ATOMIC_SEQ_CST);
+	bool fail = false;
+
+	pthread_mutex_lock(&shim_fail_lock);
+	if (shim_fail_after && n >= shim_fail_after) {
+		shim_fail_after = 0;
+		fail = true;
+	} else if (shim_fail_rate) {
+		shim_fail_seed ^= shim_fail_seed << 13;
+		shim_fail_seed ^= shim_fail_seed >> 7;
+		shim_fail_seed ^= shim_fail_seed << 17;
+		fail = !(shim_fail_seed % shim_fail_rate);
+	}
+	if (fail)
+		shim_faults++;
+	pthread_mutex_unlock(&shim_fail_lock);
+	return fail;
+}
+
+void *shim_alloc(size_t size, bool zero, gfp_t gfp)
 {
 	void *p;
 
-	shim_nallocs++;
-	if (shim_fail_after && shim_nallocs >= shim_fail_after) {
-		shim_fail_after = 0;
+	if (gfp & GFP_KERNEL)
+		might_sleep();
+	if (shim_should_fail())
 		return NULL;
-	}
 	p = zero ? calloc(1, size) : malloc(size);
 	if (p)
-		shim_allocs_live++;
+		__atomic_add_fetch(&shim_allocs_live, 1, __ATOMIC_SEQ_CST);
 	return p;
 }
 
 void shim_free(void *p)
 {
 	if (p)
-		shim_allocs_live--;
+		__atomic_sub_fetch(&shim_allocs_live, 1, __ATOMIC_SEQ_CST);
 	free(p);
 }
 
@@ -40,6 +205,319 @@ struct kmem_cache *shim_cache_create(size_t size)
 		c->size = size;
 	return c;
 }
+
+void *shim_alloc_percpu(size_t size, gfp_t gfp)
+{
+	if (size > SHIM_PERCPU_UNIT)
+		shim_bug("per-CPU object larger than SHIM_PERCPU_UNIT", __func__);
+	return shim_alloc(SHIM_NR_CPUS * SHIM_PERCPU_UNIT, true, gfp);
+}
+
+void shim_free_percpu(void *p)
+{
+	shim_free(p);
+}
+
+/* === RCU === */
+
+static struct rcu_head *shim_rcu_list;
+static pthread_mutex_t shim_rcu_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void shim_kfree_rcu(void *obj, struct rcu_head *head)
+{
+	pthread_mutex_lock(&shim_rcu_lock);
+	head->obj = obj;
+	head->next = shim_rcu_list;
+	shim_rcu_list = head;
+	pthread_mutex_unlock(&shim_rcu_lock);
+}
+
+void shim_rcu_barrier(void)
+{
+	struct rcu_head *head, *next;
+
+	pthread_mutex_lock(&shim_rcu_lock);
+	head = shim_rcu_list;
+	shim_rcu_list = NULL;
+	pthread_mutex_unlock(&shim_rcu_lock);
+	for (; head; head = next) {
+		next = head->next;
+		shim_free(head->obj);
+	}
+}
+
+/* === XArray === */
+
+void xa_init_flags(struct xarray *xa, unsigned int flags)
+{
+	memset(xa, 0, sizeof(*xa));
+	shim_spin_init(&xa->xa_lock);
+}
+
+/* The first slot whose index is not below @index. */
+static unsigned long shim_xa_slot(struct xarray *xa, unsigned long index)
+{
+	unsigned long lo = 0, hi = xa->n;
+
+	while (lo < hi) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (xa->index[mid] < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void *xa_load(struct xarray *xa, unsigned long index)
+{
+	unsigned long flags, i;
+	void *entry = NULL;
+
+	spin_lock_irqsave(&xa->xa_lock, flags);
+	i = shim_xa_slot(xa, index);
+	if (i < xa->n && xa->index[i] == index)
+		entry = xa->entry[i];
+	spin_unlock_irqrestore(&xa->xa_lock, flags);
+	return entry;
+}
+
+void *__xa_store(struct xarray *xa, unsigned long index, void *entry,
+		 gfp_t gfp)
+{
+	unsigned long i;
+	void *old;
+
+	if (!shim_spin_held(&xa->xa_lock))
+		shim_bug("storing without the xa_lock", __func__);
+	i = shim_xa_slot(xa, index);
+	if (i < xa->n && xa->index[i] == index) {
+		old = xa->entry[i];
+		xa->entry[i] = entry;
+		return old;
+	}
+	if (xa->n == xa->cap) {
+		unsigned long cap = xa->cap ? 2 * xa->cap : 4;
+		unsigned long *nindex = shim_alloc(cap * sizeof(*nindex), false,
+						   0);
+		void **nentry = shim_alloc(cap * sizeof(*nentry), false, 0);
+
+		if (!nindex || !nentry) {
+			shim_free(nindex);
+			shim_free(nentry);
+			return XA_ERROR_NOMEM;
+		}
+		if (xa->n) {
+			memcpy(nindex, xa->index, xa->n * sizeof(*nindex));
+			memcpy(nentry, xa->entry, xa->n * sizeof(*nentry));
+		}
+		shim_free(xa->index);
+		shim_free(xa->entry);
+		xa->index = nindex;
+		xa->entry = nentry;
+		xa->cap = cap;
+	}
+	memmove(xa->index + i + 1, xa->index + i,
+		(xa->n - i) * sizeof(*xa->index));
+	memmove(xa->entry + i + 1, xa->entry + i,
+		(xa->n - i) * sizeof(*xa->entry));
+	xa->index[i] = index;
+	xa->entry[i] = entry;
+	xa->n++;
+	return NULL;
+}
+
+void *__xa_erase(struct xarray *xa, unsigned long index)
+{
+	unsigned long i;
+	void *old;
+
+	if (!shim_spin_held(&xa->xa_lock))
+		shim_bug("erasing without the xa_lock", __func__);
+	i = shim_xa_slot(xa, index);
+	if (i == xa->n || xa->index[i] != index)
+		return NULL;
+	old = xa->entry[i];
+	memmove(xa->index + i, xa->index + i + 1,
+		(xa->n - i - 1) * sizeof(*xa->index));
+	memmove(xa->entry + i, xa->entry + i + 1,
+		(xa->n - i - 1) * sizeof(*xa->entry));
+	xa->n--;
+	return old;
+}
+
+void *shim_xa_find(struct xarray *xa, unsigned long *index, bool after)
+{
+	unsigned long flags, i;
+	void *entry = NULL;
+
+	spin_lock_irqsave(&xa->xa_lock, flags);
+	if (!(after && *index == ULONG_MAX)) {
+		i = shim_xa_slot(xa, *index + after);
+		if (i < xa->n) {
+			*index = xa->index[i];
+			entry = xa->entry[i];
+		}
+	}
+	spin_unlock_irqrestore(&xa->xa_lock, flags);
+	return entry;
+}
+
+void xa_destroy(struct xarray *xa)
+{
+	shim_free(xa->index);
+	shim_free(xa->entry);
+	xa->index = NULL;
+	xa->entry = NULL;
+	xa->n = 0;
+	xa->cap = 0;
+}
+
+/* === Wait queues and fatal signals === */
+
+struct shim_task {
+	int fatal;
+};
+
+static __thread struct shim_task shim_task;
+__thread int shim_kill_on_wait;
+long shim_waits;
+long shim_waits_killed;
+
+struct shim_task *shim_current(void)
+{
+	return &shim_task;
+}
+
+void init_waitqueue_head(wait_queue_head_t *wq)
+{
+	pthread_mutex_init(&wq->mutex, NULL);
+	pthread_cond_init(&wq->cond, NULL);
+}
+
+void shim_kill(struct shim_task *task, wait_queue_head_t *wq)
+{
+	__atomic_store_n(&task->fatal, 1, __ATOMIC_SEQ_CST);
+	if (wq) {
+		pthread_mutex_lock(&wq->mutex);
+		pthread_cond_broadcast(&wq->cond);
+		pthread_mutex_unlock(&wq->mutex);
+	}
+}
+
+void wake_up_all(wait_queue_head_t *wq)
+{
+	pthread_mutex_lock(&wq->mutex);
+	pthread_cond_broadcast(&wq->cond);
+	pthread_mutex_unlock(&wq->mutex);
+}
+
+void shim_wait_lock(wait_queue_head_t *wq)
+{
+	pthread_mutex_lock(&wq->mutex);
+}
+
+void shim_wait_unlock(wait_queue_head_t *wq)
+{
+	pthread_mutex_unlock(&wq->mutex);
+}
+
+/* With @wq's mutex held: sleep once.  -ERESTARTSYS on a fatal signal. */
+int shim_wait_sleep(wait_queue_head_t *wq)
+{
+	struct timespec ts;
+
+	if (__atomic_load_n(&shim_task.fatal, __ATOMIC_SEQ_CST))
+		return -ERESTARTSYS;
+	if (shim_kill_on_wait) {
+		__atomic_add_fetch(&shim_waits_killed, 1, __ATOMIC_SEQ_CST);
+		return -ERESTARTSYS;
+	}
+	__atomic_add_fetch(&shim_waits, 1, __ATOMIC_SEQ_CST);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	if (pthread_cond_timedwait(&wq->cond, &wq->mutex, &ts))
+		shim_bug("a wait lasted ten seconds (lost wake-up?)", __func__);
+	if (__atomic_load_n(&shim_task.fatal, __ATOMIC_SEQ_CST))
+		return -ERESTARTSYS;
+	return 0;
+}
+
+/* === Deferred work === */
+
+static struct work_struct *shim_work_head, *shim_work_running;
+static pthread_mutex_t shim_work_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t shim_work_done = PTHREAD_COND_INITIALIZER;
+
+bool schedule_work(struct work_struct *w)
+{
+	struct work_struct **pos;
+	bool queued = false;
+
+	pthread_mutex_lock(&shim_work_lock);
+	if (!w->pending) {
+		for (pos = &shim_work_head; *pos; pos = &(*pos)->next)
+			;
+		w->next = NULL;
+		*pos = w;
+		w->pending = true;
+		queued = true;
+	}
+	pthread_mutex_unlock(&shim_work_lock);
+	return queued;
+}
+
+bool cancel_work_sync(struct work_struct *w)
+{
+	struct work_struct **pos;
+	bool was = false;
+
+	might_sleep();
+	pthread_mutex_lock(&shim_work_lock);
+	if (w->pending) {
+		for (pos = &shim_work_head; *pos != w; pos = &(*pos)->next)
+			;
+		*pos = w->next;
+		w->pending = false;
+		was = true;
+	}
+	while (shim_work_running == w)
+		pthread_cond_wait(&shim_work_done, &shim_work_lock);
+	pthread_mutex_unlock(&shim_work_lock);
+	return was;
+}
+
+/* Run the queued work, in a process context; returns how many ran. */
+int shim_flush_work(void)
+{
+	struct work_struct *w;
+	int n = 0;
+
+	might_sleep();
+	for (;;) {
+		pthread_mutex_lock(&shim_work_lock);
+		while (shim_work_running)
+			pthread_cond_wait(&shim_work_done, &shim_work_lock);
+		w = shim_work_head;
+		if (w) {
+			shim_work_head = w->next;
+			w->pending = false;
+			shim_work_running = w;
+		}
+		pthread_mutex_unlock(&shim_work_lock);
+		if (!w)
+			return n;
+		w->func(w);
+		n++;
+		pthread_mutex_lock(&shim_work_lock);
+		shim_work_running = NULL;
+		pthread_cond_broadcast(&shim_work_done);
+		pthread_mutex_unlock(&shim_work_lock);
+	}
+}
+
+/* === The environment of the core === */
 
 void vmem_arena_register(struct vmem *vm)
 {

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel, as far as vmem/vmem_core.c sees it, in userspace: just enough
- * of the headers it includes for the core to compile unchanged.  Locks are
- * pthread mutexes, slab caches count their objects, deferred work runs at
- * once (the core queues it only with its lock dropped).
+ * The kernel, as far as vmem/vmem_core.c and vmem/vmem_qcache.c see it, in
+ * userspace: just enough of the headers they include for them to compile
+ * unchanged.  Every include/linux/<name>.h of this directory is this one
+ * file.  Spinlocks are pthread mutexes that know their owner, wait queues
+ * are condition variables, CPUs are emulated per thread, the slab allocator
+ * counts what is live and fails on demand, deferred work and RCU frees wait
+ * until the test lets them run.  The functions are in shim.c.
  */
 #ifndef _VMEM_SHIM_H
 #define _VMEM_SHIM_H
@@ -30,6 +33,9 @@ typedef unsigned int gfp_t;
 #define __GFP_NOWARN		0x4U
 
 #define __must_hold(x)
+#define __acquires(x)
+#define __releases(x)
+#define __percpu
 #define __init
 #define __exit
 #define __always_unused		__attribute__((unused))
@@ -42,14 +48,41 @@ typedef unsigned int gfp_t;
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp_t(t, v, lo, hi)	min((t)max((t)(v), (t)(lo)), (t)(hi))
 #define round_up(x, y)		((((x) - 1) | ((__typeof__(x))((y) - 1))) + 1)
+#define swap(a, b) \
+	do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
+#define struct_size(p, member, n) \
+	(sizeof(*(p)) + (size_t)(n) * sizeof((p)->member[0]))
 
-#define pr_warn(fmt, ...)	fprintf(stderr, "vmem: " fmt, ##__VA_ARGS__)
-#define pr_err(fmt, ...)	fprintf(stderr, "vmem: " fmt, ##__VA_ARGS__)
-#define might_sleep()		do { } while (0)
+/*
+ * printk: warnings are counted and the last one kept, for the tests to
+ * check; they are printed only when shim_verbose is set.
+ */
+#ifndef pr_fmt
+#define pr_fmt(fmt)		fmt
+#endif
+extern int shim_verbose;
+extern long shim_nwarn;
+extern char shim_last_warn[256];
+__printf(1, 2) void shim_printk(const char *fmt, ...);
+#define pr_warn(fmt, ...)	shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_err(fmt, ...)	shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
+
+/*
+ * Contexts, per thread: spinlocks held, "interrupts disabled" depth, RCU
+ * read-side depth.  Sleeping (might_sleep(), GFP_KERNEL, a wait) in any of
+ * them aborts.
+ */
+extern __thread int shim_spin_depth;
+extern __thread int shim_irq_depth;
+extern __thread int shim_rcu_depth;
+extern __thread int shim_in_irq;
+void shim_might_sleep(const char *what);
+#define might_sleep()		shim_might_sleep(__func__)
 
 /* Bits. */
 static inline unsigned long __fls(unsigned long x)
@@ -250,7 +283,7 @@ static inline void hlist_del(struct hlist_node *n)
 	     pos && ({ n = pos->member.next; 1; });			\
 	     pos = hlist_entry_safe(n, typeof(*pos), member))
 
-/* Atomics. */
+/* Atomics and bit operations. */
 typedef struct { long counter; } atomic_long_t;
 typedef struct { int counter; } atomic_t;
 #define ATOMIC_LONG_INIT(i)	{ (i) }
@@ -260,9 +293,84 @@ typedef struct { int counter; } atomic_t;
 #define atomic_long_read(v)	__atomic_load_n(&(v)->counter, __ATOMIC_SEQ_CST)
 #define atomic_inc_return(v)	__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
 
-/* Locks. */
+static inline void set_bit(long nr, volatile unsigned long *addr)
+{
+	__atomic_fetch_or(addr, BIT(nr), __ATOMIC_SEQ_CST);
+}
+
+static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
+{
+	return __atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
+}
+
+static inline unsigned int hweight_long(unsigned long w)
+{
+	return __builtin_popcountl(w);
+}
+
+static inline unsigned long roundup_pow_of_two(unsigned long n)
+{
+	return n <= 1 ? 1 : 1UL << fls_long(n - 1);
+}
+
+/*
+ * CPUs: each thread runs on one emulated CPU (shim_set_cpu()), 0 unless
+ * told otherwise.  "Disabling interrupts" (local_irq_save(), and the
+ * spin_lock_irqsave() family) holds the CPU's mutex, so that on_each_cpu()
+ * runs its function on another CPU only where that CPU could take an
+ * interrupt, as an IPI would.
+ */
+#define SHIM_NR_CPUS		4
+#define nr_cpu_ids		SHIM_NR_CPUS
+#define num_possible_cpus()	SHIM_NR_CPUS
+#define num_online_cpus()	SHIM_NR_CPUS
+extern __thread int shim_cpu;
+void shim_set_cpu(int cpu);
+void shim_irq_disable(void);
+void shim_irq_enable(void);
+#define smp_processor_id()	((unsigned int)shim_cpu)
+#define raw_smp_processor_id()	((unsigned int)shim_cpu)
+#define local_irq_save(flags) \
+	do { (flags) = 0; shim_irq_disable(); } while (0)
+#define local_irq_restore(flags) \
+	do { (void)(flags); shim_irq_enable(); } while (0)
+#define irqs_disabled()		(shim_irq_depth > 0)
+#define in_interrupt()		(shim_in_irq > 0)
+#define in_task()		(!shim_in_irq)
+#define for_each_possible_cpu(cpu) \
+	for ((cpu) = 0; (cpu) < SHIM_NR_CPUS; (cpu)++)
+#define for_each_online_cpu(cpu)	for_each_possible_cpu(cpu)
+typedef void (*smp_call_func_t)(void *info);
+void on_each_cpu(smp_call_func_t func, void *info, int wait);
+
+/*
+ * Per-CPU memory: SHIM_NR_CPUS copies SHIM_PERCPU_UNIT bytes apart, so
+ * that this_cpu_*() can reach a CPU's copy of any member, as the kernel's
+ * per-CPU offsets do.
+ */
+#define SHIM_PERCPU_UNIT	256
+void *shim_alloc_percpu(size_t size, gfp_t gfp);
+void shim_free_percpu(void *p);
+#define alloc_percpu_gfp(type, gfp)	\
+	((type __percpu *)shim_alloc_percpu(sizeof(type), gfp))
+#define alloc_percpu(type)		alloc_percpu_gfp(type, GFP_KERNEL)
+#define free_percpu(p)			shim_free_percpu(p)
+#define per_cpu_ptr(p, cpu) \
+	((typeof(p))((char *)(p) + (size_t)(cpu) * SHIM_PERCPU_UNIT))
+#define this_cpu_ptr(p)			per_cpu_ptr(p, shim_cpu)
+#define raw_cpu_ptr(p)			this_cpu_ptr(p)
+#define __this_cpu_lvalue(x) \
+	(*(typeof(&(x)))((char *)&(x) + (size_t)shim_cpu * SHIM_PERCPU_UNIT))
+#define this_cpu_inc(x)		((void)__this_cpu_lvalue(x)++)
+#define this_cpu_dec(x)		((void)__this_cpu_lvalue(x)--)
+#define this_cpu_add(x, v)	((void)(__this_cpu_lvalue(x) += (v)))
+#define this_cpu_read(x)	(__this_cpu_lvalue(x))
+#define __this_cpu_inc(x)	this_cpu_inc(x)
+
+/* Locks: pthread mutexes that know their owner. */
 typedef struct {
 	pthread_mutex_t mutex;
+	pthread_t owner;
 	int held;
 } spinlock_t;
 
@@ -270,26 +378,47 @@ struct lock_class_key {
 	int unused;
 };
 
-#define spin_lock_init(l)	\
-	do { pthread_mutex_init(&(l)->mutex, NULL); (l)->held = 0; } while (0)
-#define spin_lock_irqsave(l, flags)	\
-	do { (flags) = 0; pthread_mutex_lock(&(l)->mutex); (l)->held = 1; } while (0)
+void shim_spin_init(spinlock_t *l);
+void shim_spin_lock(spinlock_t *l, bool irq);
+bool shim_spin_trylock(spinlock_t *l);
+void shim_spin_unlock(spinlock_t *l, bool irq);
+bool shim_spin_held(spinlock_t *l);
+
+#define spin_lock_init(l)	shim_spin_init(l)
+#define spin_lock(l)		shim_spin_lock(l, false)
+#define spin_trylock(l)		shim_spin_trylock(l)
+#define spin_unlock(l)		shim_spin_unlock(l, false)
+#define spin_lock_irqsave(l, flags) \
+	do { (flags) = 0; shim_spin_lock(l, true); } while (0)
 #define spin_unlock_irqrestore(l, flags) \
-	do { (void)(flags); (l)->held = 0; pthread_mutex_unlock(&(l)->mutex); } while (0)
-#define lockdep_assert_held(l)	do { if (!(l)->held) abort(); } while (0)
+	do { (void)(flags); shim_spin_unlock(l, true); } while (0)
+#define lockdep_assert_held(l) \
+	do { if (!shim_spin_held(l)) shim_bug("lock not held", __func__); } while (0)
 #define lockdep_register_key(k)		do { } while (0)
 #define lockdep_unregister_key(k)	do { } while (0)
 #define lockdep_set_class(l, k)		do { } while (0)
 
-/* Slab and page allocators, counting what is live. */
+__attribute__((noreturn)) void shim_bug(const char *what, const char *where);
+
+/*
+ * Slab and page allocators, counting what is live, with fault injection:
+ * shim_fail_after fails the allocation that brings the count of
+ * allocations to it (once); shim_fail_rate fails one in that many, chosen
+ * by a generator seeded with shim_fail_seed.  shim_faults counts the
+ * failures injected.
+ */
 extern long shim_allocs_live;
-extern unsigned long shim_fail_after;	/* fail the Nth allocation; 0: never */
+extern unsigned long shim_nallocs;
+extern unsigned long shim_fail_after;
+extern unsigned long shim_fail_rate;
+extern unsigned long long shim_fail_seed;
+extern long shim_faults;
 
 struct kmem_cache {
 	size_t size;
 };
 
-void *shim_alloc(size_t size, bool zero);
+void *shim_alloc(size_t size, bool zero, gfp_t gfp);
 void shim_free(void *p);
 
 #define KMEM_CACHE(s, flags)	shim_cache_create(sizeof(struct s))
@@ -299,11 +428,12 @@ static inline void kmem_cache_destroy(struct kmem_cache *c)
 	free(c);
 }
 
-#define kmem_cache_alloc(c, gfp)	shim_alloc((c)->size, false)
+#define kmem_cache_alloc(c, gfp)	shim_alloc((c)->size, false, gfp)
 #define kmem_cache_free(c, p)		shim_free(p)
-#define kzalloc(size, gfp)		shim_alloc(size, true)
+#define kmalloc(size, gfp)		shim_alloc(size, false, gfp)
+#define kzalloc(size, gfp)		shim_alloc(size, true, gfp)
 #define kfree(p)			shim_free(p)
-#define kvmalloc_array(n, size, gfp)	shim_alloc((n) * (size), false)
+#define kvmalloc_array(n, size, gfp)	shim_alloc((n) * (size), false, gfp)
 #define kvfree(p)			shim_free(p)
 
 static inline size_t strscpy(char *dst, const char *src, size_t size)
@@ -315,29 +445,110 @@ static inline size_t strscpy(char *dst, const char *src, size_t size)
 	return len;
 }
 
-/* Wait queues: the harness is single-threaded, so a wait is a bug. */
+/*
+ * RCU: readers only count their depth (sleeping inside aborts); kfree_rcu()
+ * queues the object until shim_rcu_barrier(), which a test calls where no
+ * reader can be running.
+ */
+struct rcu_head {
+	struct rcu_head *next;
+	void *obj;
+};
+
+#define rcu_read_lock()		((void)shim_rcu_depth++)
+#define rcu_read_unlock()	((void)shim_rcu_depth--)
+void shim_kfree_rcu(void *obj, struct rcu_head *head);
+#define kfree_rcu(p, field)	shim_kfree_rcu(p, &(p)->field)
+void shim_rcu_barrier(void);
+
+/*
+ * XArray: a sorted array under the xarray's lock.  Lookups take the lock
+ * themselves, standing in for RCU.
+ */
+#define XA_FLAGS_LOCK_IRQ	1U
+struct xarray {
+	spinlock_t xa_lock;
+	unsigned long n, cap;
+	unsigned long *index;
+	void **entry;
+};
+
+#define XA_ERROR_NOMEM		((void *)(-ENOMEM * 4L + 2))
+void xa_init_flags(struct xarray *xa, unsigned int flags);
+void *xa_load(struct xarray *xa, unsigned long index);
+void *__xa_store(struct xarray *xa, unsigned long index, void *entry,
+		 gfp_t gfp);
+void *__xa_erase(struct xarray *xa, unsigned long index);
+void *shim_xa_find(struct xarray *xa, unsigned long *index, bool after);
+void xa_destroy(struct xarray *xa);
+static inline int xa_err(void *entry)
+{
+	return entry == XA_ERROR_NOMEM ? -ENOMEM : 0;
+}
+
+#define xa_lock_irqsave(xa, flags)	spin_lock_irqsave(&(xa)->xa_lock, flags)
+#define xa_unlock_irqrestore(xa, flags)	\
+	spin_unlock_irqrestore(&(xa)->xa_lock, flags)
+#define xa_for_each(xa, idx, ent)					\
+	for ((idx) = 0, (ent) = shim_xa_find(xa, &(idx), false); (ent);	\
+	     (ent) = shim_xa_find(xa, &(idx), true))
+
+/*
+ * Wait queues: a mutex and a condition variable.  A task that waits with
+ * shim_kill_on_wait set is "killed" at once (no other thread could wake
+ * it); otherwise it sleeps until woken and the condition holds, or until
+ * shim_kill() sends it a fatal signal.  A wait that lasts ten seconds
+ * aborts (a lost wake-up).
+ */
+#define ERESTARTSYS		512
+struct shim_task;
 typedef struct {
-	int unused;
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
 } wait_queue_head_t;
 
-#define init_waitqueue_head(wq)		do { } while (0)
-#define wake_up_all(wq)			do { } while (0)
-#define wait_event_killable(wq, cond)	\
-	({ fprintf(stderr, "shim: sleeping wait\n"); abort(); (int)!(cond); })
+extern __thread int shim_kill_on_wait;
+extern long shim_waits;
+extern long shim_waits_killed;
+struct shim_task *shim_current(void);
+void shim_kill(struct shim_task *task, wait_queue_head_t *wq);
+void init_waitqueue_head(wait_queue_head_t *wq);
+void wake_up_all(wait_queue_head_t *wq);
+void shim_wait_lock(wait_queue_head_t *wq);
+void shim_wait_unlock(wait_queue_head_t *wq);
+int shim_wait_sleep(wait_queue_head_t *wq);
 
-/* Work runs at once: the core queues it only with its lock dropped. */
+#define wait_event_killable(wq, cond)					\
+({									\
+	int __ret = 0;							\
+	might_sleep();							\
+	shim_wait_lock(&(wq));						\
+	while (!(cond)) {						\
+		__ret = shim_wait_sleep(&(wq));				\
+		if (__ret)						\
+			break;						\
+	}								\
+	shim_wait_unlock(&(wq));					\
+	__ret;								\
+})
+
+/*
+ * Deferred work: schedule_work() queues, shim_flush_work() runs what is
+ * queued (the tests call it where a worker thread might run), and
+ * cancel_work_sync() takes work off the queue, waiting if it is running.
+ */
 struct work_struct;
 typedef void (*work_func_t)(struct work_struct *work);
 struct work_struct {
 	work_func_t func;
+	struct work_struct *next;
+	bool pending;
 };
 
-#define INIT_WORK(w, f)		((w)->func = (f))
-static inline bool schedule_work(struct work_struct *w)
-{
-	w->func(w);
-	return true;
-}
-#define cancel_work_sync(w)	false
+#define INIT_WORK(w, f) \
+	do { (w)->func = (f); (w)->next = NULL; (w)->pending = false; } while (0)
+bool schedule_work(struct work_struct *w);
+bool cancel_work_sync(struct work_struct *w);
+int shim_flush_work(void);
 
 #endif /* _VMEM_SHIM_H */

@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmem quantum caches: per-CPU magazines in front of the arena.
+ *
+ * An arena created with qcache_max > 0 gets one cache for each multiple of
+ * its quantum up to qcache_max (at most VMEM_QCACHE_MAX).  vmem_alloc() and
+ * vmem_free() of those sizes go through the cache; vmem_xalloc() and
+ * vmem_xfree() never do, nor do next-fit allocations, whose point is the
+ * order in which resources come back.
+ *
+ * The layers are those of the paper ("Magazines and Vmem", sections 3 and
+ * 4.4.4):
+ *
+ * - Each CPU has a loaded and a previous magazine: arrays of resources.
+ *   Allocation pops from the loaded one, free pushes onto it; when it is
+ *   empty (or full) the two are swapped, so a CPU going back and forth
+ *   across a magazine boundary never leaves its own pair.  That path runs
+ *   with local interrupts disabled and touches neither the arena lock nor
+ *   any shared cache line but the resource's slab.
+ * - Behind the CPUs, a depot holds lists of full and empty magazines under
+ *   one spinlock; a CPU trades a magazine with it when both of its own are
+ *   spent.  When that lock is found contended, the magazine size grows, so
+ *   CPUs come to the depot less often.
+ * - Behind the depot, slabs: naturally aligned chunks of the arena of one
+ *   size for all the arena's caches, the next power of two above three
+ *   times qcache_max, cut into objects.  A slab is the unit the cache takes
+ *   from and gives back to the arena, so a million allocations of a cached
+ *   size cost the arena a few thousand segments.
+ *
+ * Every slab records which of its objects clients hold, in a word changed
+ * with atomic bit operations: the only atomics of the CPU path.  They make
+ * a free of a cached size as safe as any other: an address that is not
+ * held (a double free, or no object at all) is reported and changes
+ * nothing, and a size that is not the object's is handed on to the arena,
+ * which reports it.  A resource is any unsigned long, 0 included: magazines
+ * hold them as values and need no sentinel.
+ *
+ * Cached resources go back to the arena when an allocation would otherwise
+ * fail (vmem_qcache_purge(), before failing or sleeping; a caller that
+ * cannot sleep gets its own CPU's and the depot's at once, the other CPUs'
+ * shortly after), under memory pressure (the shrinker reaps the depots),
+ * when a CPU goes offline and when the arena is destroyed.
+ */
+
+#define pr_fmt(fmt) "vmem: " fmt
+
+#include <linux/bitops.h>
+#include <linux/cpumask.h>
+#include <linux/hardirq.h>
+#include <linux/irqflags.h>
+#include <linux/log2.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+#include "vmem_internal.h"
+
+/* Magazine sizes: the depot starts small and doubles under contention. */
+#define VMEM_MAG_MIN		8
+#define VMEM_MAG_MAX		128
+/* Contended depot acquisitions that make the magazine size double. */
+#define VMEM_MAG_CONTENTION	16
+
+/* === Magazines === */
+
+static struct vmem_mag *vmem_mag_alloc(unsigned int size, gfp_t gfp)
+{
+	struct vmem_mag *mag;
+
+	mag = kmalloc(struct_size(mag, round, size), gfp);
+	if (mag) {
+		mag->next = NULL;
+		mag->rounds = 0;
+		mag->size = size;
+	}
+	return mag;
+}
+
+static void vmem_mag_push_list(struct vmem_mag **list, unsigned int *n,
+			       struct vmem_mag *mag)
+{
+	mag->next = *list;
+	*list = mag;
+	(*n)++;
+}
+
+static struct vmem_mag *vmem_mag_pop_list(struct vmem_mag **list,
+					  unsigned int *n)
+{
+	struct vmem_mag *mag = *list;
+
+	if (mag) {
+		*list = mag->next;
+		(*n)--;
+	}
+	return mag;
+}
+
+/* Take the depot lock; note contention, and grow magazines when it is. */
+static void vmem_depot_lock(struct vmem_qcache *qc)
+	__acquires(&qc->lock)
+{
+	if (spin_trylock(&qc->lock))
+		return;
+	spin_lock(&qc->lock);
+	if (++qc->contended >= VMEM_MAG_CONTENTION) {
+		qc->contended = 0;
+		if (qc->magsize < VMEM_MAG_MAX)
+			qc->magsize *= 2;
+	}
+}
+
+/* === Slabs === */
+
+static struct vmem_slab *vmem_slab_of(struct vmem_qcache *qc,
+				      unsigned long addr)
+{
+	return xa_load(&qc->slabs, addr >> qc->vm->slab_shift);
+}
+
+static unsigned long vmem_slab_mask(struct vmem_qcache *qc)
+{
+	return qc->nobj == BITS_PER_LONG ? ~0UL : BIT(qc->nobj) - 1;
+}
+
+/*
+ * Give an object back to its slab's pool, under the depot lock.  A slab
+ * whose objects are all back is taken out and returned through @release.
+ */
+static void vmem_slab_put(struct vmem_qcache *qc, unsigned long addr,
+			  struct list_head *release)
+{
+	struct vmem_slab *slab = vmem_slab_of(qc, addr);
+	unsigned int obj = (addr - slab->base) / qc->size;
+
+	lockdep_assert_held(&qc->lock);
+	if (!slab->avail)
+		list_add(&slab->link, &qc->partial);
+	slab->avail |= BIT(obj);
+	if (slab->avail == vmem_slab_mask(qc)) {
+		list_move(&slab->link, release);
+		qc->nslabs--;
+		qc->slab_bytes -= qc->vm->slab_size;
+	}
+}
+
+/* Return slabs to the arena.  No locks held. */
+static void vmem_slabs_release(struct vmem_qcache *qc,
+			       struct list_head *release)
+{
+	struct vmem_slab *slab, *tmp;
+
+	unsigned long flags;
+
+	list_for_each_entry_safe(slab, tmp, release, link) {
+		xa_lock_irqsave(&qc->slabs, flags);
+		__xa_erase(&qc->slabs, slab->base >> qc->vm->slab_shift);
+		xa_unlock_irqrestore(&qc->slabs, flags);
+		vmem_arena_free(qc->vm, slab->base, qc->vm->slab_size);
+		kfree_rcu(slab, rcu);
+	}
+}
+
+/* Move every round of @mag back to the slabs; @mag ends up empty. */
+static void vmem_mag_unload(struct vmem_qcache *qc, struct vmem_mag *mag,
+			    struct list_head *release)
+{
+	while (mag->rounds)
+		vmem_slab_put(qc, mag->round[--mag->rounds], release);
+}
+
+/*
+ * Carve a new slab out of the arena and put it on the partial list.  Called
+ * without locks, with interrupts as the caller had them.
+ */
+static int vmem_slab_create(struct vmem_qcache *qc, unsigned int vmflag)
+{
+	struct vmem *vm = qc->vm;
+	struct vmem_slab *slab;
+	unsigned long base, flags;
+	int ret;
+
+	slab = kzalloc(sizeof(*slab), vmflag & VMEM_SLEEP ? GFP_KERNEL :
+			GFP_ATOMIC | __GFP_NOWARN);
+	if (!slab)
+		return -ENOMEM;
+	/*
+	 * Never wait for space here: when no slab can be had, the caller
+	 * allocates the object from the arena, and waits there if it may.
+	 */
+	ret = vmem_xalloc(vm, vm->slab_size, vm->slab_size, 0, 0,
+			  VMEM_ADDR_MIN, VMEM_ADDR_MAX, VMEM_NOSLEEP, &base);
+	if (ret) {
+		kfree(slab);
+		return ret;
+	}
+	slab->base = base;
+	slab->avail = vmem_slab_mask(qc);
+	xa_lock_irqsave(&qc->slabs, flags);
+	ret = xa_err(__xa_store(&qc->slabs, base >> vm->slab_shift, slab,
+				vmflag & VMEM_SLEEP ? GFP_KERNEL :
+				GFP_ATOMIC | __GFP_NOWARN));
+	xa_unlock_irqrestore(&qc->slabs, flags);
+	if (ret) {
+		vmem_arena_free(vm, base, vm->slab_size);
+		kfree(slab);
+		return ret;
+	}
+	spin_lock_irqsave(&qc->lock, flags);
+	list_add(&slab->link, &qc->partial);
+	qc->nslabs++;
+	qc->slab_bytes += vm->slab_size;
+	spin_unlock_irqrestore(&qc->lock, flags);
+	return 0;
+}
+
+/*
+ * Fill a magazine from the slabs on the partial list (making one if there
+ * are none) and give it to the depot.
+ */
+static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
+{
+	gfp_t gfp = vmflag & VMEM_SLEEP ? GFP_KERNEL : GFP_ATOMIC | __GFP_NOWARN;
+	struct vmem_mag *mag = vmem_mag_alloc(READ_ONCE(qc->magsize), gfp);
+	struct vmem_slab *slab;
+	unsigned long flags;
+	int ret = 0;
+
+	if (!mag)
+		return -ENOMEM;
+	spin_lock_irqsave(&qc->lock, flags);
+	if (list_empty(&qc->partial)) {
+		spin_unlock_irqrestore(&qc->lock, flags);
+		ret = vmem_slab_create(qc, vmflag);
+		if (ret) {
+			kfree(mag);
+			return ret;
+		}
+		spin_lock_irqsave(&qc->lock, flags);
+	}
+	while (mag->rounds < mag->size && !list_empty(&qc->partial)) {
+		unsigned int obj;
+
+		slab = list_first_entry(&qc->partial, struct vmem_slab, link);
+		obj = __ffs(slab->avail);
+		slab->avail &= ~BIT(obj);
+		if (!slab->avail)
+			list_del(&slab->link);
+		mag->round[mag->rounds++] = slab->base + obj * qc->size;
+	}
+	if (mag->rounds)
+		vmem_mag_push_list(&qc->full, &qc->nfull, mag);
+	else
+		vmem_mag_push_list(&qc->empty, &qc->nempty, mag);
+	spin_unlock_irqrestore(&qc->lock, flags);
+	return 0;
+}
+
+/* === The CPU layer === */
+
+/* Try to take a resource from this CPU's magazines or the depot. */
+static bool vmem_qcache_get(struct vmem_qcache *qc, unsigned long *addrp)
+{
+	struct vmem_qcache_cpu *cc;
+	struct vmem_mag *mag;
+	unsigned long flags;
+	bool hit = true;
+
+	local_irq_save(flags);
+	cc = this_cpu_ptr(qc->cpu);
+	if (!cc->loaded || !cc->loaded->rounds) {
+		if (cc->prev && cc->prev->rounds) {
+			swap(cc->loaded, cc->prev);
+		} else {
+			vmem_depot_lock(qc);
+			mag = vmem_mag_pop_list(&qc->full, &qc->nfull);
+			if (mag) {
+				if (cc->prev)
+					vmem_mag_push_list(&qc->empty,
+							   &qc->nempty,
+							   cc->prev);
+				cc->prev = cc->loaded;
+				cc->loaded = mag;
+			}
+			spin_unlock(&qc->lock);
+			hit = mag;
+		}
+	}
+	if (hit) {
+		*addrp = cc->loaded->round[--cc->loaded->rounds];
+		cc->alloc++;
+		cc->hit++;
+	} else {
+		cc->miss++;
+	}
+	local_irq_restore(flags);
+	return hit;
+}
+
+/*
+ * Put a resource in this CPU's magazines, or trade for an empty magazine
+ * with the depot, or make one.  False when there is no room anywhere.
+ */
+static bool vmem_qcache_put(struct vmem_qcache *qc, unsigned long addr)
+{
+	struct vmem_qcache_cpu *cc;
+	struct vmem_mag *mag;
+	unsigned long flags;
+	bool done = true;
+
+	local_irq_save(flags);
+	cc = this_cpu_ptr(qc->cpu);
+	if (!cc->loaded || cc->loaded->rounds == cc->loaded->size) {
+		if (cc->prev && cc->prev->rounds < cc->prev->size) {
+			swap(cc->loaded, cc->prev);
+		} else {
+			vmem_depot_lock(qc);
+			mag = vmem_mag_pop_list(&qc->empty, &qc->nempty);
+			spin_unlock(&qc->lock);
+			if (!mag)
+				mag = vmem_mag_alloc(READ_ONCE(qc->magsize),
+						     GFP_ATOMIC | __GFP_NOWARN);
+			if (mag) {
+				if (cc->prev) {
+					vmem_depot_lock(qc);
+					vmem_mag_push_list(&qc->full,
+							   &qc->nfull,
+							   cc->prev);
+					spin_unlock(&qc->lock);
+				}
+				cc->prev = cc->loaded;
+				cc->loaded = mag;
+			}
+			done = mag;
+		}
+	}
+	if (done)
+		cc->loaded->round[cc->loaded->rounds++] = addr;
+	local_irq_restore(flags);
+	return done;
+}
+
+static struct vmem_qcache *vmem_qcache_for(struct vmem *vm,
+					   unsigned long size)
+{
+	return vm->qcache[(size >> vm->qshift) - 1];
+}
+
+/**
+ * vmem_qcache_alloc() - Allocate a cached size.
+ * @vm: The arena.
+ * @size: Size, rounded to the quantum, at most @vm->qcache_max.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP.
+ * @addrp: Where the resource is stored.
+ *
+ * Context: As vmem_alloc().
+ * Return: 0, or -ENOMEM when the cache could get nothing: the caller then
+ * allocates from the arena itself.
+ */
+int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
+		      unsigned int vmflag, unsigned long *addrp)
+{
+	struct vmem_qcache *qc = vmem_qcache_for(vm, size);
+	struct vmem_slab *slab;
+	unsigned long addr;
+	int tries;
+
+	for (tries = 0; !vmem_qcache_get(qc, &addr); tries++)
+		if (tries == 2 || vmem_qcache_refill(qc, vmflag))
+			return -ENOMEM;
+
+	rcu_read_lock();
+	slab = vmem_slab_of(qc, addr);
+	set_bit((addr - slab->base) / qc->size, &slab->held);
+	rcu_read_unlock();
+	*addrp = addr;
+	return 0;
+}
+
+/**
+ * vmem_qcache_free() - Free a cached size.
+ * @vm: The arena.
+ * @addr: The resource.
+ * @size: Size as the caller gave it: once rounded to the quantum, at most
+ *        @vm->qcache_max.
+ *
+ * Context: Any context.
+ * Return: False when @addr is not an object of this size's cache: the
+ * caller then frees it to the arena, which checks it.  True when it was
+ * freed, or reported as a bad free.
+ */
+bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
+{
+	struct vmem_qcache *qc = vmem_qcache_for(vm, round_up(size, vm->quantum));
+	LIST_HEAD(release);
+	struct vmem_slab *slab;
+	unsigned long off, flags;
+	bool held;
+
+	rcu_read_lock();
+	slab = vmem_slab_of(qc, addr);
+	if (!slab) {
+		rcu_read_unlock();
+		return false;
+	}
+	off = addr - slab->base;
+	held = !(off % qc->size) && off / qc->size < qc->nobj &&
+	       test_and_clear_bit(off / qc->size, &slab->held);
+	rcu_read_unlock();
+	if (!held) {
+		spin_lock_irqsave(&vm->lock, flags);
+		vm->stats.bad_free++;
+		spin_unlock_irqrestore(&vm->lock, flags);
+		pr_warn("arena '%s': bad free of %#lx size %#lx: not allocated\n",
+			vm->name, addr, size);
+		return true;
+	}
+	this_cpu_inc(qc->cpu->free);
+
+	if (!vmem_qcache_put(qc, addr)) {
+		/* No magazine to be had: straight back to the slab. */
+		spin_lock_irqsave(&qc->lock, flags);
+		vmem_slab_put(qc, addr, &release);
+		spin_unlock_irqrestore(&qc->lock, flags);
+		vmem_slabs_release(qc, &release);
+	}
+	return true;
+}
+
+/**
+ * vmem_qcache_owns() - Is this the start of a slab of the quantum caches?
+ * @vm: The arena.
+ * @addr: The address.
+ *
+ * Context: Any context.
+ * Return: True when @addr starts a slab of one of @vm's caches.
+ */
+bool vmem_qcache_owns(struct vmem *vm, unsigned long addr)
+{
+	struct vmem_slab *slab;
+	bool owned = false;
+	unsigned int i;
+
+	rcu_read_lock();
+	for (i = 0; i < vm->nqcache && !owned; i++) {
+		slab = vmem_slab_of(vm->qcache[i], addr);
+		owned = slab && slab->base == addr;
+	}
+	rcu_read_unlock();
+	return owned;
+}
+
+/* === Giving resources back === */
+
+/* Return the depot's full magazines to the slabs and free its empty ones. */
+static unsigned long vmem_qcache_reap_one(struct vmem_qcache *qc)
+{
+	struct vmem_mag *full, *empty, *mag;
+	unsigned long flags, n = 0;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&qc->lock, flags);
+	full = qc->full;
+	empty = qc->empty;
+	qc->full = NULL;
+	qc->empty = NULL;
+	qc->nfull = 0;
+	qc->nempty = 0;
+	while ((mag = full)) {
+		full = mag->next;
+		n += mag->rounds;
+		vmem_mag_unload(qc, mag, &release);
+		mag->next = empty;
+		empty = mag;
+	}
+	spin_unlock_irqrestore(&qc->lock, flags);
+
+	while ((mag = empty)) {
+		empty = mag->next;
+		kfree(mag);
+	}
+	vmem_slabs_release(qc, &release);
+	return n;
+}
+
+/**
+ * vmem_qcache_reap() - Give back what the depots of an arena hold.
+ * @vm: The arena.
+ *
+ * Context: Any context.
+ * Return: Resources returned to the slabs.
+ */
+unsigned long vmem_qcache_reap(struct vmem *vm)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < vm->nqcache; i++)
+		n += vmem_qcache_reap_one(vm->qcache[i]);
+	return n;
+}
+
+/* Move a CPU's magazines to the depot.  That CPU must not be using them. */
+static void vmem_qcache_flush_cpu(struct vmem_qcache *qc,
+				  struct vmem_qcache_cpu *cc)
+{
+	struct vmem_mag *mags[] = { cc->loaded, cc->prev };
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&qc->lock, flags);
+	for (i = 0; i < ARRAY_SIZE(mags); i++) {
+		if (!mags[i])
+			continue;
+		/* The depot's full list holds no empty magazine. */
+		if (mags[i]->rounds)
+			vmem_mag_push_list(&qc->full, &qc->nfull, mags[i]);
+		else
+			vmem_mag_push_list(&qc->empty, &qc->nempty, mags[i]);
+	}
+	cc->loaded = NULL;
+	cc->prev = NULL;
+	spin_unlock_irqrestore(&qc->lock, flags);
+}
+
+static void vmem_qcache_flush_this_cpu(void *arg)
+{
+	struct vmem *vm = arg;
+	unsigned int i;
+
+	for (i = 0; i < vm->nqcache; i++)
+		vmem_qcache_flush_cpu(vm->qcache[i],
+				      this_cpu_ptr(vm->qcache[i]->cpu));
+}
+
+static void vmem_qcache_purge_all(struct vmem *vm)
+{
+	on_each_cpu(vmem_qcache_flush_this_cpu, vm, 1);
+	vmem_qcache_reap(vm);
+}
+
+static void vmem_qcache_purge_work(struct work_struct *work)
+{
+	vmem_qcache_purge_all(container_of(work, struct vmem, purge_work));
+}
+
+/**
+ * vmem_qcache_purge() - Give back everything the caches of an arena hold.
+ * @vm: The arena.
+ * @wait: The caller may sleep.
+ *
+ * Every CPU's magazines go to the depot, which is then reaped.  Reaching
+ * other CPUs takes an IPI and waiting for it, which a caller that may hold
+ * a spinlock must not do (a CPU spinning on it with interrupts off would
+ * never answer): without @wait, this CPU's magazines and the depot are
+ * given back at once, and the other CPUs' by deferred work.
+ *
+ * Context: Process context with @wait; any context without.
+ */
+void vmem_qcache_purge(struct vmem *vm, bool wait)
+{
+	unsigned long flags;
+
+	if (!vm->nqcache)
+		return;
+	if (wait) {
+		vmem_qcache_purge_all(vm);
+		return;
+	}
+	local_irq_save(flags);
+	vmem_qcache_flush_this_cpu(vm);
+	local_irq_restore(flags);
+	vmem_qcache_reap(vm);
+	if (num_possible_cpus() > 1)
+		schedule_work(&vm->purge_work);
+}
+
+/**
+ * vmem_qcache_cpu_dead() - Give back what a dead CPU's magazines hold.
+ * @vm: The arena.
+ * @cpu: The CPU, offline.
+ *
+ * Context: Process context (CPU hotplug teardown).
+ */
+void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nqcache; i++)
+		vmem_qcache_flush_cpu(vm->qcache[i],
+				      per_cpu_ptr(vm->qcache[i]->cpu, cpu));
+	vmem_qcache_reap(vm);
+}
+
+/* === Statistics === */
+
+/**
+ * vmem_qcache_stats() - Counters of one quantum cache.
+ * @qc: The cache.
+ * @st: Filled in; per-CPU counters are summed without stopping the CPUs.
+ *
+ * Context: Any context.
+ */
+void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st)
+{
+	unsigned long flags;
+	unsigned int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		struct vmem_qcache_cpu *cc = per_cpu_ptr(qc->cpu, cpu);
+
+		st->hit += READ_ONCE(cc->hit);
+		st->miss += READ_ONCE(cc->miss);
+		st->alloc += READ_ONCE(cc->alloc);
+		st->free += READ_ONCE(cc->free);
+	}
+	spin_lock_irqsave(&qc->lock, flags);
+	st->full = qc->nfull;
+	st->empty = qc->nempty;
+	st->magsize = qc->magsize;
+	st->slabs = qc->nslabs;
+	spin_unlock_irqrestore(&qc->lock, flags);
+}
+
+/**
+ * vmem_qcache_cached() - Bytes the caches of an arena hold, not clients.
+ * @vm: The arena.
+ *
+ * What the slabs take from the arena less what clients hold of them.
+ *
+ * Context: Any context.
+ * Return: Bytes allocated from the arena that are free for its clients.
+ */
+unsigned long vmem_qcache_cached(struct vmem *vm)
+{
+	unsigned long cached = 0;
+	unsigned int i;
+
+	for (i = 0; i < vm->nqcache; i++) {
+		struct vmem_qcache *qc = vm->qcache[i];
+		struct vmem_qcache_stats st;
+
+		vmem_qcache_stats(qc, &st);
+		cached += READ_ONCE(qc->slab_bytes) -
+			  (st.alloc - st.free) * qc->size;
+	}
+	return cached;
+}
+
+/* === Set-up === */
+
+/**
+ * vmem_qcache_init() - Create the quantum caches of a new arena.
+ * @vm: The arena; @vm->qcache_max says how many.
+ * @gfp: Allocation flags.
+ *
+ * Context: Process context.
+ * Return: 0 or -ENOMEM.
+ */
+int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
+{
+	unsigned long i, n = vm->qcache_max >> vm->qshift;
+
+	if (!n)
+		return 0;
+	INIT_WORK(&vm->purge_work, vmem_qcache_purge_work);
+	vm->slab_size = roundup_pow_of_two(3 * vm->qcache_max);
+	vm->slab_shift = ilog2(vm->slab_size);
+	for (i = 0; i < n; i++) {
+		struct vmem_qcache *qc = kzalloc(sizeof(*qc), gfp);
+
+		if (!qc)
+			goto fail;
+		qc->cpu = alloc_percpu_gfp(struct vmem_qcache_cpu, gfp);
+		if (!qc->cpu) {
+			kfree(qc);
+			goto fail;
+		}
+		qc->vm = vm;
+		qc->size = (i + 1UL) << vm->qshift;
+		qc->nobj = vm->slab_size / qc->size;
+		qc->magsize = VMEM_MAG_MIN;
+		spin_lock_init(&qc->lock);
+		INIT_LIST_HEAD(&qc->partial);
+		xa_init_flags(&qc->slabs, XA_FLAGS_LOCK_IRQ);
+		vm->qcache[i] = qc;
+		vm->nqcache = i + 1;
+	}
+	return 0;
+fail:
+	vmem_qcache_destroy(vm, &n, &n);
+	return -ENOMEM;
+}
+
+/**
+ * vmem_qcache_destroy() - Empty and free the quantum caches of an arena.
+ * @vm: The arena, with no other call in progress.
+ * @nleaked: Incremented by the number of objects clients still hold.
+ * @leaked: Incremented by their bytes.
+ *
+ * Every slab goes back to the arena, held objects or not.
+ *
+ * Context: Process context.
+ */
+void vmem_qcache_destroy(struct vmem *vm, unsigned long *nleaked,
+			 unsigned long *leaked)
+{
+	unsigned int i, cpu;
+
+	if (vm->nqcache)
+		cancel_work_sync(&vm->purge_work);
+	for (i = 0; i < vm->nqcache; i++) {
+		struct vmem_qcache *qc = vm->qcache[i];
+		struct vmem_slab *slab;
+		unsigned long index;
+
+		for_each_possible_cpu(cpu)
+			vmem_qcache_flush_cpu(qc, per_cpu_ptr(qc->cpu, cpu));
+		vmem_qcache_reap_one(qc);
+		/* What is left are slabs with objects still held. */
+		xa_for_each(&qc->slabs, index, slab) {
+			*nleaked += hweight_long(slab->held);
+			*leaked += hweight_long(slab->held) * qc->size;
+			vmem_arena_free(vm, slab->base, vm->slab_size);
+			kfree(slab);
+		}
+		xa_destroy(&qc->slabs);
+		free_percpu(qc->cpu);
+		kfree(qc);
+		vm->qcache[i] = NULL;
+	}
+	vm->nqcache = 0;
+}
