@@ -16,7 +16,10 @@
  *  - a shared pool under load: "client-mt" is used at once by a kernel
  *    thread on every online CPU, by a thread with hard interrupts disabled
  *    and by a hard-interrupt timer, all with VMEM_NOSLEEP, while a bitmap of
- *    the resources proves that no two live allocations overlap.
+ *    the resources proves that no two live allocations overlap.  It runs
+ *    twice: first as "client-mtq", whose sizes up to 16 come from quantum
+ *    caches (per-CPU magazines), which is then destroyed; then as
+ *    "client-mt", without caches, which stays.
  *
  * All of it runs at load time.  What the client saw is reported in the
  * kernel log, as "PASS <check>: ..." / "FAIL <check>: ..." lines and one
@@ -64,6 +67,7 @@
 #define CLIENT_MT_SIZE		65536UL
 #define CLIENT_MT_MAX		64
 #define CLIENT_MT_SLOTS		32	/* live allocations per thread */
+#define CLIENT_MT_QCACHE	16	/* sizes cached in the first run */
 #define CLIENT_IRQOFF_BATCH	8
 #define CLIENT_TIMER_NS		(200 * NSEC_PER_USEC)
 
@@ -133,7 +137,8 @@ static void client_check(bool ok, const char *check, const char *fmt, ...)
 
 static int client_arena_create(struct client_arena *ca, const char *name,
 			       unsigned long base, unsigned long size,
-			       unsigned long quantum, struct client_arena *src)
+			       unsigned long quantum, struct client_arena *src,
+			       unsigned long qcache_max)
 {
 	strscpy(ca->name, name, sizeof(ca->name));
 	ca->quantum = quantum;
@@ -141,7 +146,7 @@ static int client_arena_create(struct client_arena *ca, const char *name,
 	atomic_long_set(&ca->frees, 0);
 	atomic_long_set(&ca->fails, 0);
 	ca->vm = vmem_create(ca->name, base, size, quantum, NULL, NULL,
-			     src ? src->vm : NULL, 0, VMEM_SLEEP);
+			     src ? src->vm : NULL, qcache_max, VMEM_SLEEP);
 	if (IS_ERR(ca->vm)) {
 		pr_err("vmem_create('%s'): %ld\n", name, PTR_ERR(ca->vm));
 		return PTR_ERR(ca->vm);
@@ -202,7 +207,7 @@ static int client_pids(void)
 	int ret;
 
 	ret = client_arena_create(&pids, "client-pids", CLIENT_PID_MIN,
-				  CLIENT_PID_END - CLIENT_PID_MIN, 1, NULL);
+				  CLIENT_PID_END - CLIENT_PID_MIN, 1, NULL, 0);
 	if (ret)
 		return ret;
 
@@ -384,13 +389,13 @@ static int client_dev(void)
 	if (!dev_map)
 		return -ENOMEM;
 	ret = client_arena_create(&dev, "client-dev", CLIENT_DEV_BASE,
-				  CLIENT_DEV_SIZE, CLIENT_DEV_QUANTUM, NULL);
+				  CLIENT_DEV_SIZE, CLIENT_DEV_QUANTUM, NULL, 0);
 	if (ret)
 		return ret;
 	for (c = 0; c < CLIENT_NR_CTX; c++) {
 		snprintf(name, sizeof(name), "client-ctx%u", c);
 		ret = client_arena_create(&ctx[c], name, 0, 0,
-					  CLIENT_DEV_QUANTUM, &dev);
+					  CLIENT_DEV_QUANTUM, &dev, 0);
 		if (ret)
 			return ret;
 	}
@@ -560,20 +565,40 @@ static enum hrtimer_restart client_timer_fn(struct hrtimer *t)
 	return HRTIMER_RESTART;
 }
 
-static int client_mt(void)
+/*
+ * The pool under load, named @name, with quantum caches for sizes up to
+ * @qcache_max; its checks are named "@tag-...".
+ */
+static int client_mt(const char *name, unsigned long qcache_max,
+		     const char *tag)
 {
 	unsigned int nr = num_online_cpus() + 1, n = 0, cpu, i;
+	char check[5][32];
 	struct client_worker *workers, *w;
 	unsigned long threads_ops = 0, irqoff_ops = 0;
 	int ret;
 
-	mt_map = bitmap_zalloc(CLIENT_MT_SIZE, GFP_KERNEL);
+	if (!mt_map)
+		mt_map = bitmap_zalloc(CLIENT_MT_SIZE, GFP_KERNEL);
 	workers = kcalloc(nr, sizeof(*workers), GFP_KERNEL);
 	if (!mt_map || !workers) {
 		kfree(workers);
 		return -ENOMEM;
 	}
-	ret = client_arena_create(&mt, "client-mt", 0, CLIENT_MT_SIZE, 1, NULL);
+	bitmap_zero(mt_map, CLIENT_MT_SIZE);
+	atomic_long_set(&mt_overlaps, 0);
+	atomic_long_set(&mt_irqon, 0);
+	mt_timer_runs = 0;
+	mt_timer_hardirq = 0;
+	mt_timer_ops = 0;
+	reinit_completion(&mt_start);
+	snprintf(check[0], sizeof(check[0]), "%s-no-overlap", tag);
+	snprintf(check[1], sizeof(check[1]), "%s-no-failures", tag);
+	snprintf(check[2], sizeof(check[2]), "%s-irqs-off", tag);
+	snprintf(check[3], sizeof(check[3]), "%s-hardirq", tag);
+	snprintf(check[4], sizeof(check[4]), "%s-empty", tag);
+	ret = client_arena_create(&mt, name, 0, CLIENT_MT_SIZE, 1, NULL,
+				  qcache_max);
 	if (ret)
 		goto out;
 
@@ -624,26 +649,26 @@ static int client_mt(void)
 		else
 			threads_ops += w->ops;
 	}
-	pr_info("mt: %u threads on %u CPUs: %lu allocations; irqs-off thread: %lu; hard-irq timer: %lu in %lu runs, %lu in hard irq\n",
-		n - 1, num_online_cpus(), threads_ops, irqoff_ops,
+	pr_info("%s: %u threads on %u CPUs: %lu allocations; irqs-off thread: %lu; hard-irq timer: %lu in %lu runs, %lu in hard irq\n",
+		tag, n - 1, num_online_cpus(), threads_ops, irqoff_ops,
 		mt_timer_ops, mt_timer_runs, mt_timer_hardirq);
-	client_check(!atomic_long_read(&mt_overlaps), "mt-no-overlap",
+	client_check(!atomic_long_read(&mt_overlaps), check[0],
 		     "%ld overlapping allocations among %ld",
 		     atomic_long_read(&mt_overlaps),
 		     atomic_long_read(&mt.allocs));
-	client_check(!atomic_long_read(&mt.fails), "mt-no-failures",
+	client_check(!atomic_long_read(&mt.fails), check[1],
 		     "%ld failed VMEM_NOSLEEP allocations",
 		     atomic_long_read(&mt.fails));
-	client_check(irqoff_ops && !atomic_long_read(&mt_irqon), "mt-irqs-off",
+	client_check(irqoff_ops && !atomic_long_read(&mt_irqon), check[2],
 		     "%lu allocations with hard interrupts disabled",
 		     irqoff_ops);
 	client_check(mt_timer_ops && mt_timer_hardirq == mt_timer_runs,
-		     "mt-hardirq", "%lu allocations from a hard-irq timer",
+		     check[3], "%lu allocations from a hard-irq timer",
 		     mt_timer_ops);
 	client_check(vmem_size(mt.vm, VMEM_ALLOC) == 0 &&
 		     vmem_size(mt.vm, VMEM_FREE) == CLIENT_MT_SIZE &&
 		     bitmap_empty(mt_map, CLIENT_MT_SIZE),
-		     "mt-empty", "%s: %lu in use, %lu free after the threads",
+		     check[4], "%s: %lu in use, %lu free after the threads",
 		     mt.name, vmem_size(mt.vm, VMEM_ALLOC),
 		     vmem_size(mt.vm, VMEM_FREE));
 	ret = 0;
@@ -725,8 +750,16 @@ static int __init client_init(void)
 	ret = client_pids();
 	if (!ret)
 		ret = client_dev();
+	/*
+	 * The pool twice: first with quantum caches, every CPU's magazines
+	 * at work at once, then without, the arena that stays for debugfs.
+	 */
 	if (!ret)
-		ret = client_mt();
+		ret = client_mt("client-mtq", CLIENT_MT_QCACHE, "mtq");
+	if (!ret) {
+		client_arena_destroy(&mt);
+		ret = client_mt("client-mt", 0, "mt");
+	}
 	if (ret) {
 		pr_err("setting up failed: %d\n", ret);
 		client_teardown();
