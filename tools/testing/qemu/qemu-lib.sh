@@ -132,6 +132,8 @@ vmemq_build()
 		make -C "$bdir/samples/vmem_client" KDIR="$kdir" \
 			VMEM_DIR="$bdir" W=1 &&
 		make -C "$bdir/tools/testing/qemu/modules" KDIR="$kdir" \
+			VMEM_DIR="$bdir" W=1 &&
+		make -C "$bdir/tools/contract-client" KDIR="$kdir" \
 			VMEM_DIR="$bdir" W=1
 	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build for $kver failed (log: $log)"; }
 	if grep -E 'warning:|WARNING:' "$log" >&2; then
@@ -151,6 +153,7 @@ vmemq_initramfs()
 	install -m 0755 "$busybox" "$root/bin/busybox"
 	install -m 0755 "$VMEMQ_DIR/init" "$root/init"
 	for ko in vmem.ko samples/vmem_client/vmem_client.ko \
+		  tools/contract-client/vmem_contract_client.ko \
 		  tools/testing/qemu/modules/{vmem_misuse,spl_standin,vmem_clash}.ko; do
 		install -m 0644 "$bdir/$ko" "$root/lib/vmemq/" ||
 			die "$bdir/$ko is missing"

@@ -51,6 +51,8 @@ TEST_STEPS = [
     ("rmmod-vmem", 0),
     ("vmem-debugfs-gone", 0),
     ("insmod-vmem-again", 0),
+    ("insmod-contract_client", 0),
+    ("rmmod-contract_client", 0),
     ("insmod-vmem_misuse", 0),
     ("rmmod-vmem_misuse", 0),
     ("rmmod-vmem-again", 0),
