@@ -11,7 +11,7 @@ INSTALL_MOD_DIR ?= updates
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_VMEM=m
 
 .PHONY: all modules install modules_install clean check kunit qemu demo \
-	headers help kdir
+	bench headers help kdir
 
 all: modules
 
@@ -48,6 +48,9 @@ qemu:
 demo:
 	bash scripts/demo.sh
 
+bench:
+	bash scripts/bench.sh
+
 headers:
 	bash scripts/kheaders.sh
 
@@ -60,6 +63,7 @@ help:
 	@echo '  kunit           - build and run the KUnit suites in a UML kernel'
 	@echo '  qemu            - boot Debian'"'"'s 6.1 and 6.12 kernels in qemu: vmem.ko, the sample client, misuse and OpenZFS coexistence tests'
 	@echo '  demo            - boot Debian'"'"'s 6.12 kernel in qemu, load vmem.ko and the sample client, show the arenas'
+	@echo '  bench           - benchmark vmem against gen_pool, IOVA, IDA and IDR (UML, and Debian 6.12 under qemu)'
 	@echo '  headers         - fetch and unpack Debian 12 kernel headers (6.1, 6.12), print their KDIRs'
 	@echo ''
 	@echo 'Variables:'

@@ -335,7 +335,7 @@ main()
 		# (typedefs, volatile accesses, macros) that checkpatch
 		# rightly refuses in kernel code.
 		done < <(repo_files 'vmem/*.[ch]' 'kunit/*.[ch]' 'tools/*.[ch]' \
-				    'samples/*.[ch]' |
+				    'samples/*.[ch]' 'bench/*.[ch]' |
 			 grep -v '^tools/testing/vmem/include/')
 		while IFS= read -r file; do
 			check "kernel-doc $file" kernel_doc "$tree" "$file" || true

@@ -39,7 +39,7 @@
  * finds its segment in constant time, and the lookup checks the caller: an
  * address that is not allocated, or a size that does not match, is reported
  * and changes nothing.  The table starts embedded in the arena and is
- * resized to keep about one segment a bucket, by the caller itself when it
+ * resized to keep one or two segments a bucket, by the caller itself when it
  * may sleep, otherwise by deferred work: never under the arena lock.
  *
  * Constrained allocation (vmem_xalloc()) applies alignment, phase, a
@@ -289,11 +289,14 @@ static struct vmem_seg *vmem_hash_lookup(struct vmem *vm, unsigned long addr)
 	return NULL;
 }
 
-/* The table size for @nbusy entries: about one entry a bucket. */
+/*
+ * The table size for @nbusy entries: one or two entries a bucket, so that
+ * a chain is short and the table adds at most 8 bytes to a segment's tag.
+ */
 static unsigned int vmem_hash_bits_for(unsigned long nbusy)
 {
-	return clamp_t(unsigned int, fls_long(nbusy), VMEM_HASH_INITIAL_BITS,
-		       VMEM_HASH_MAX_BITS);
+	return clamp_t(unsigned int, fls_long(nbusy) - 1,
+		       VMEM_HASH_INITIAL_BITS, VMEM_HASH_MAX_BITS);
 }
 
 /* Does the table need resizing?  Grow past two a bucket, shrink below 1/8. */

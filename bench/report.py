@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# Turn the records vmem_bench printed into tables, a CSV file and a plot.
+#
+# Usage: report.py --env NAME --log KERNEL-LOG --out DIR
+#
+# Writes DIR/bench.csv, DIR/report.txt (also printed) and DIR/bench.png
+# (gnuplot; DIR/bench.gp is the script).  The records are described at the
+# top of bench/vmem_bench.c.  Nothing here judges pass or fail: the
+# expectations of the issue are stated with the numbers measured.
+
+import argparse
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+RECORD = re.compile(r"vmem_bench: ([IRMF]),(.*)$")
+SPLAT = re.compile(r"WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak|lockdep|"
+                   r"circular locking|list_(add|del) corruption|"
+                   r"vmem: .*(bad free|leaked)")
+# UML's PCI-over-virtio, forced on by kunit.py, warns once at every boot.
+BENIGN = re.compile(r"arch/um/drivers/virt-pci\.c")
+
+ORDER = ["vmem-if", "vmem-bf", "vmem-nf", "vmem-if-qc16", "genpool-ff",
+         "genpool-bf", "iova", "iova-fast", "ida", "idr-cyclic"]
+
+PANELS = [
+    ("frag", 2, "vmem-if",
+     "frag: n live, a 1-quantum hole between each two; pairs of 2 quanta (no hole fits)"),
+    ("frag", 1, "vmem-if",
+     "frag: the same arena; pairs of 1 quantum (a hole fits)"),
+    ("mixed", 0, "vmem-if",
+     "mixed: n live of 1-64 quanta; free a random one, allocate a random size"),
+    ("ids", 1, "vmem-nf",
+     "ids: n live identifiers of 4n; free a random one, allocate one"),
+]
+
+
+def order_key(name):
+    return (ORDER.index(name) if name in ORDER else len(ORDER), name)
+
+
+def parse(path):
+    info, runs, mems, fails = {}, [], [], []
+    with open(path, errors="replace") as f:
+        for line in f:
+            if SPLAT.search(line) and not BENIGN.search(line):
+                fails.append(["kernel log: " + line.strip()])
+            m = RECORD.search(line.rstrip("\r\n"))
+            if not m:
+                continue
+            kind, rest = m.group(1), m.group(2).split(",")
+            try:
+                if kind == "I":
+                    info[rest[0]] = ",".join(rest[1:])
+                elif kind == "R":
+                    wl, name, n, size, cpus, ops, ns = rest
+                    runs.append(dict(workload=wl, allocator=name, n=int(n),
+                                     size=int(size), cpus=int(cpus),
+                                     ops=int(ops), ns=int(ns)))
+                elif kind == "M":
+                    name, state, n, measured, acc = rest
+                    mems.append(dict(allocator=name, state=state, n=int(n),
+                                     measured=int(measured),
+                                     accounted=int(acc)))
+                elif kind == "F":
+                    fails.append(rest)
+            except ValueError:
+                fails.append(["unparsed"] + rest)
+    return info, runs, mems, fails
+
+
+def per_op(r):
+    return r["ns"] / r["ops"] if r["ops"] else float("nan")
+
+
+def find(runs, wl, name, n=None, size=None, cpus=None):
+    for r in runs:
+        if (r["workload"] == wl and r["allocator"] == name and
+                (n is None or r["n"] == n) and
+                (size is None or r["size"] == size) and
+                (cpus is None or r["cpus"] == cpus)):
+            return r
+    return None
+
+
+def fmt_ns(x):
+    if x != x:
+        return "-"
+    return "%.0f" % x if x >= 100 else "%.1f" % x
+
+
+def table(out, runs, wl, size, ref):
+    sel = [r for r in runs if r["workload"] == wl and r["size"] == size]
+    if not sel:
+        return
+    ns = sorted({r["n"] for r in sel})
+    names = sorted({r["allocator"] for r in sel}, key=order_key)
+    head = ["allocator"] + ["n=%g" % n for n in ns]
+    rows = []
+    for name in names:
+        row = [name]
+        for n in ns:
+            r = find(sel, wl, name, n)
+            b = find(sel, wl, ref, n)
+            if not r:
+                row.append("-")
+                continue
+            cell = fmt_ns(per_op(r))
+            if b and name != ref:
+                cell += " (%.2fx)" % (per_op(r) / per_op(b))
+            row.append(cell)
+        rows.append(row)
+    widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
+    for row in [head] + rows:
+        out.append("  " + "  ".join(c.rjust(w) if i else c.ljust(w)
+                                     for i, (c, w) in
+                                     enumerate(zip(row, widths))))
+
+
+def mp_table(out, runs):
+    sel = [r for r in runs if r["workload"] == "mp"]
+    if not sel:
+        return {}
+    res = {}
+    out.append("  %-13s %12s %14s %14s %6s %10s" %
+               ("allocator", "1 CPU ns", "1 CPU Mpair/s", "all Mpair/s",
+                "CPUs", "all/(C*1)"))
+    for name in sorted({r["allocator"] for r in sel}, key=order_key):
+        one = [r for r in sel if r["allocator"] == name and r["cpus"] == 1]
+        allc = [r for r in sel if r["allocator"] == name]
+        allc = max(allc, key=lambda r: r["cpus"]) if allc else None
+        if not one or not allc:
+            continue
+        one = one[0]
+        t1 = one["ops"] / one["ns"] * 1e3
+        ta = allc["ops"] / allc["ns"] * 1e3
+        eff = ta / (allc["cpus"] * t1) if t1 else float("nan")
+        res[name] = (per_op(one), t1, ta, allc["cpus"], eff)
+        out.append("  %-13s %12s %14.2f %14.2f %6d %10.2f" %
+                   (name, fmt_ns(per_op(one)), t1, ta, allc["cpus"], eff))
+    return res
+
+
+def verdict(ok):
+    return "holds" if ok else "does NOT hold"
+
+
+def expectations(out, runs, mems, mp, cpus):
+    out.append("")
+    out.append("Expectations of the issue (measured in this run):")
+
+    # 1. Instant fit flat in n.
+    for size in (2, 1):
+        a = find(runs, "frag", "vmem-if", 1000, size)
+        b = find(runs, "frag", "vmem-if", 1000000, size)
+        if a and b:
+            q = per_op(b) / per_op(a)
+            out.append("  1. vmem instant fit flat in n (frag, %d quanta): "
+                       "%s ns at 1e6 vs %s ns at 1e3 = %.2fx (<= 1.3x): %s" %
+                       (size, fmt_ns(per_op(b)), fmt_ns(per_op(a)), q,
+                        verdict(q <= 1.3)))
+        else:
+            out.append("  1. (frag at n = 1e3 and 1e6 not both measured)")
+
+    # 2. gen_pool at 1e5 at least 10x slower than vmem.
+    for size in (2, 1):
+        v = find(runs, "frag", "vmem-if", 100000, size)
+        for g in ("genpool-ff", "genpool-bf"):
+            r = find(runs, "frag", g, 100000, size)
+            if v and r:
+                q = per_op(r) / per_op(v)
+                out.append("  2. %s vs vmem-if at n = 1e5 (frag, %d quanta): "
+                           "%s vs %s ns = %.1fx (>= 10x): %s" %
+                           (g, size, fmt_ns(per_op(r)), fmt_ns(per_op(v)), q,
+                            verdict(q >= 10)))
+
+    # 3. Quantum caches: no slower than iova-fast, 3x faster than no cache.
+    cases = []
+    if "vmem-if-qc16" in mp and "vmem-if" in mp and "iova-fast" in mp:
+        cases.append(("mp, 1 CPU, 1-8 quanta", mp["vmem-if-qc16"][0],
+                      mp["iova-fast"][0], mp["vmem-if"][0]))
+    for n in (1000, 1000000):
+        q = find(runs, "frag", "vmem-if-qc16", n, 2)
+        i = find(runs, "frag", "iova-fast", n, 2)
+        v = find(runs, "frag", "vmem-if", n, 2)
+        if q and i and v:
+            cases.append(("frag n=%g, 2 quanta" % n, per_op(q), per_op(i),
+                          per_op(v)))
+    for what, q, i, v in cases:
+        out.append("  3. quantum caches (%s): qc16 %s ns, iova-fast %s ns: "
+                   "%s; qc16 vs vmem-if %s ns = %.2fx faster (>= 3x): %s" %
+                   (what, fmt_ns(q), fmt_ns(i),
+                    "no slower" if q <= i else
+                    "%.2fx slower (does NOT hold)" % (q / i),
+                    fmt_ns(v), v / q, verdict(v / q >= 3)))
+
+    # 4. Scaling with quantum caches.
+    if "vmem-if-qc16" in mp:
+        _, t1, ta, c, eff = mp["vmem-if-qc16"]
+        note = "" if c > 1 else " (one CPU only: says nothing)"
+        out.append("  4. all %d CPUs with quantum caches: %.2f Mpairs/s vs "
+                   "%d x %.2f = %.2f of linear (>= 0.8): %s%s" %
+                   (c, ta, c, t1, eff, verdict(eff >= 0.8), note))
+
+    # 5. Memory per live segment.
+    for m in mems:
+        if m["allocator"] != "vmem-if" or m["n"] < 100000:
+            continue
+        meas = m["measured"] / m["n"]
+        acc = m["accounted"] / m["n"]
+        out.append("  5. vmem bytes per live segment (%s, n = %g): "
+                   "%.1f measured, %.1f counted (<= 64): %s" %
+                   (m["state"], m["n"], meas, acc,
+                    verdict(max(meas, acc) <= 64)))
+
+
+def write_csv(path, env, runs):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["env", "workload", "allocator", "n", "size_quanta",
+                    "cpus", "pairs", "ns", "ns_per_pair", "reference",
+                    "ratio_to_reference", "mpairs_per_s"])
+        for r in runs:
+            ref = "vmem-nf" if r["workload"] == "ids" else "vmem-if"
+            b = find(runs, r["workload"], ref, r["n"], r["size"], r["cpus"])
+            ratio = per_op(r) / per_op(b) if b else ""
+            w.writerow([env, r["workload"], r["allocator"], r["n"],
+                        r["size"], r["cpus"], r["ops"], r["ns"],
+                        "%.2f" % per_op(r), ref,
+                        "%.3f" % ratio if ratio != "" else "",
+                        "%.3f" % (r["ops"] / r["ns"] * 1e3) if r["ns"]
+                        else ""])
+
+
+def plot(outdir, env, runs):
+    gp = ["set terminal pngcairo size 1600,1200 font ',10'",
+          "set output '%s'" % os.path.join(outdir, "bench.png"),
+          "set datafile missing '?'",
+          "set logscale xy",
+          "set grid",
+          "set key outside right",
+          "set xlabel 'live segments n'",
+          "set ylabel 'ns per alloc/free pair'",
+          "set format x '10^{%L}'",
+          "set multiplot layout 2,2 title '%s'" % env.replace("_", "\\_")]
+    drawn = False
+    for i, (wl, size, _, title) in enumerate(PANELS):
+        sel = [r for r in runs if r["workload"] == wl and r["size"] == size]
+        if not sel:
+            continue
+        ns = sorted({r["n"] for r in sel})
+        names = sorted({r["allocator"] for r in sel}, key=order_key)
+        dat = os.path.join(outdir, "panel%d.dat" % i)
+        with open(dat, "w") as f:
+            f.write("n " + " ".join(names) + "\n")
+            for n in ns:
+                cols = []
+                for name in names:
+                    r = find(sel, wl, name, n)
+                    cols.append("%.3f" % per_op(r) if r and r["ops"]
+                                else "?")
+                f.write("%d %s\n" % (n, " ".join(cols)))
+        gp.append("set title '%s' noenhanced" % title)
+        gp.append("set xrange [%g:%g]" % (ns[0] / 2, ns[-1] * 2))
+        gp.append("plot " + ", ".join(
+            "'%s' using 1:%d with linespoints title '%s' noenhanced" %
+            (dat, j + 2, name) for j, name in enumerate(names)))
+        drawn = True
+    gp.append("unset multiplot")
+    script = os.path.join(outdir, "bench.gp")
+    with open(script, "w") as f:
+        f.write("\n".join(gp) + "\n")
+    if not drawn:
+        return "no data to plot"
+    if not shutil.which("gnuplot"):
+        return "gnuplot is not installed; the script is %s" % script
+    res = subprocess.run(["gnuplot", script], capture_output=True, text=True)
+    if res.returncode:
+        return "gnuplot failed: " + res.stderr.strip()
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--env", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+
+    os.makedirs(args.out, exist_ok=True)
+    info, runs, mems, fails = parse(args.log)
+    out = ["== %s: %s, %s CPU(s), %s ms a cell, quantum caches %s, "
+           "%s s ==" % (args.env, info.get("kernel", "?"),
+                        info.get("cpus", "?"), info.get("cell_ms", "?"),
+                        {"1": "active", "0": "not active (sizes up to "
+                         "qcache_max are served by the arena)"}.get(
+                             info.get("qcache_active"), "?"),
+                        info.get("seconds", "?"))]
+    if not runs:
+        out.append("no results in %s" % args.log)
+    for wl, size, ref, title in PANELS:
+        if any(r["workload"] == wl and r["size"] == size for r in runs):
+            out.append("")
+            out.append("%s" % title)
+            out.append("  ns per pair (ratio to %s; above 1: %s is faster)"
+                       % (ref, ref))
+            table(out, runs, wl, size, ref)
+    mp = {}
+    if any(r["workload"] == "mp" for r in runs):
+        out.append("")
+        out.append("mp: a kthread per CPU, 32 live each, pairs of 1-8 quanta "
+                   "on one shared arena (%s ms)" % info.get("mp_ms", "?"))
+        mp = mp_table(out, runs)
+    if mems:
+        out.append("")
+        method = {"pages": "used pages, per-CPU page lists drained",
+                  "slab": "slab only: vmalloc (large hash tables and "
+                  "bitmaps) is missed"}.get(info.get("mem_method"), "?")
+        out.append("memory: kernel memory per live segment, in bytes "
+                   "(measured: growth of %s; counted: the allocator's own "
+                   "structures, where known: vmem tags x %s B + hash "
+                   "buckets, genalloc bitmap, one struct iova a range)"
+                   % (method, info.get("vmem_seg_bytes", "?")))
+        out.append("  %-13s %-7s %9s %10s %9s" %
+                   ("allocator", "state", "n", "measured", "counted"))
+        for m in sorted(mems, key=lambda m: (m["state"], m["n"],
+                                             order_key(m["allocator"]))):
+            if m["n"] < 100000:
+                continue
+            acc = ("%.1f" % (m["accounted"] / m["n"])
+                   if m["accounted"] >= 0 else "-")
+            out.append("  %-13s %-7s %9d %10.1f %9s" %
+                       (m["allocator"], m["state"], m["n"],
+                        m["measured"] / m["n"], acc))
+    if runs:
+        expectations(out, runs, mems, mp, info.get("cpus"))
+    for f in fails:
+        out.append(("problem: " if f[0].startswith("kernel log")
+                    else "failed cell: ") + ",".join(f))
+    if "seconds" not in info:
+        out.append("the benchmark did not finish (no final record in %s)" %
+                   args.log)
+
+    write_csv(os.path.join(args.out, "bench.csv"), args.env, runs)
+    err = plot(args.out, args.env, runs)
+    out.append("")
+    out.append("csv: %s" % os.path.join(args.out, "bench.csv"))
+    out.append("plot: %s" % (err or os.path.join(args.out, "bench.png")))
+    text = "\n".join(out) + "\n"
+    with open(os.path.join(args.out, "report.txt"), "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+    return 0 if runs and "seconds" in info else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
