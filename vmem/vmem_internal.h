@@ -99,6 +99,16 @@ struct vmem_stats {
 };
 
 /**
+ * struct vmem_round - An object in a magazine.
+ * @slab: Its slab, which cannot go while the object is in a magazine.
+ * @obj: Its index in the slab: it starts at base + obj * size.
+ */
+struct vmem_round {
+	struct vmem_slab *slab;
+	unsigned long obj;
+};
+
+/**
  * struct vmem_mag - A magazine: resources of one quantum cache.
  * @next: Link on a depot list.
  * @rounds: Resources held, in @round[0 .. @rounds - 1].
@@ -109,7 +119,7 @@ struct vmem_mag {
 	struct vmem_mag *next;
 	unsigned int rounds;
 	unsigned int size;
-	unsigned long round[];
+	struct vmem_round round[];
 };
 
 /**

@@ -28,8 +28,10 @@
  *   size cost the arena a few thousand segments.
  *
  * Every slab records which of its objects clients hold, in a word changed
- * with atomic bit operations: the only atomics of the CPU path.  They make
- * a free of a cached size as safe as any other: an address that is not
+ * with atomic bit operations: the only atomics of the CPU path.  Magazines
+ * hold objects as slab and index, so allocation finds that word at once;
+ * a free looks its slab up by address (an XArray, read under RCU).  That
+ * makes a free of a cached size as safe as any other: an address that is not
  * held (a double free, or no object at all) is reported and changes
  * nothing, and a size that is not the object's is handed on to the arena,
  * which reports it.  A resource is any unsigned long, 0 included: magazines
@@ -131,12 +133,9 @@ static unsigned long vmem_slab_mask(struct vmem_qcache *qc)
  * Give an object back to its slab's pool, under the depot lock.  A slab
  * whose objects are all back is taken out and returned through @release.
  */
-static void vmem_slab_put(struct vmem_qcache *qc, unsigned long addr,
-			  struct list_head *release)
+static void vmem_slab_put(struct vmem_qcache *qc, struct vmem_slab *slab,
+			  unsigned long obj, struct list_head *release)
 {
-	struct vmem_slab *slab = vmem_slab_of(qc, addr);
-	unsigned int obj = (addr - slab->base) / qc->size;
-
 	lockdep_assert_held(&qc->lock);
 	if (!slab->avail)
 		list_add(&slab->link, &qc->partial);
@@ -169,8 +168,12 @@ static void vmem_slabs_release(struct vmem_qcache *qc,
 static void vmem_mag_unload(struct vmem_qcache *qc, struct vmem_mag *mag,
 			    struct list_head *release)
 {
-	while (mag->rounds)
-		vmem_slab_put(qc, mag->round[--mag->rounds], release);
+	struct vmem_round *r;
+
+	while (mag->rounds) {
+		r = &mag->round[--mag->rounds];
+		vmem_slab_put(qc, r->slab, r->obj, release);
+	}
 }
 
 /*
@@ -250,7 +253,8 @@ static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
 		slab->avail &= ~BIT(obj);
 		if (!slab->avail)
 			list_del(&slab->link);
-		mag->round[mag->rounds++] = slab->base + obj * qc->size;
+		mag->round[mag->rounds].slab = slab;
+		mag->round[mag->rounds++].obj = obj;
 	}
 	if (mag->rounds)
 		vmem_mag_push_list(&qc->full, &qc->nfull, mag);
@@ -262,8 +266,8 @@ static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
 
 /* === The CPU layer === */
 
-/* Try to take a resource from this CPU's magazines or the depot. */
-static bool vmem_qcache_get(struct vmem_qcache *qc, unsigned long *addrp)
+/* Try to take an object from this CPU's magazines or the depot. */
+static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 {
 	struct vmem_qcache_cpu *cc;
 	struct vmem_mag *mag;
@@ -291,7 +295,7 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, unsigned long *addrp)
 		}
 	}
 	if (hit) {
-		*addrp = cc->loaded->round[--cc->loaded->rounds];
+		*rp = cc->loaded->round[--cc->loaded->rounds];
 		cc->alloc++;
 		cc->hit++;
 	} else {
@@ -305,7 +309,8 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, unsigned long *addrp)
  * Put a resource in this CPU's magazines, or trade for an empty magazine
  * with the depot, or make one.  False when there is no room anywhere.
  */
-static bool vmem_qcache_put(struct vmem_qcache *qc, unsigned long addr)
+static bool vmem_qcache_put(struct vmem_qcache *qc, struct vmem_slab *slab,
+			    unsigned long obj)
 {
 	struct vmem_qcache_cpu *cc;
 	struct vmem_mag *mag;
@@ -338,8 +343,10 @@ static bool vmem_qcache_put(struct vmem_qcache *qc, unsigned long addr)
 			done = mag;
 		}
 	}
-	if (done)
-		cc->loaded->round[cc->loaded->rounds++] = addr;
+	if (done) {
+		cc->loaded->round[cc->loaded->rounds].slab = slab;
+		cc->loaded->round[cc->loaded->rounds++].obj = obj;
+	}
 	local_irq_restore(flags);
 	return done;
 }
@@ -365,19 +372,15 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 		      unsigned int vmflag, unsigned long *addrp)
 {
 	struct vmem_qcache *qc = vmem_qcache_for(vm, size);
-	struct vmem_slab *slab;
-	unsigned long addr;
+	struct vmem_round r;
 	int tries;
 
-	for (tries = 0; !vmem_qcache_get(qc, &addr); tries++)
+	for (tries = 0; !vmem_qcache_get(qc, &r); tries++)
 		if (tries == 2 || vmem_qcache_refill(qc, vmflag))
 			return -ENOMEM;
 
-	rcu_read_lock();
-	slab = vmem_slab_of(qc, addr);
-	set_bit((addr - slab->base) / qc->size, &slab->held);
-	rcu_read_unlock();
-	*addrp = addr;
+	set_bit(r.obj, &r.slab->held);
+	*addrp = r.slab->base + r.obj * qc->size;
 	return 0;
 }
 
@@ -396,9 +399,9 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {
 	struct vmem_qcache *qc = vmem_qcache_for(vm, round_up(size, vm->quantum));
-	LIST_HEAD(release);
+	unsigned long off, obj, flags;
 	struct vmem_slab *slab;
-	unsigned long off, flags;
+	LIST_HEAD(release);
 	bool held;
 
 	rcu_read_lock();
@@ -408,8 +411,9 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 		return false;
 	}
 	off = addr - slab->base;
-	held = !(off % qc->size) && off / qc->size < qc->nobj &&
-	       test_and_clear_bit(off / qc->size, &slab->held);
+	obj = off / qc->size;
+	held = obj * qc->size == off && obj < qc->nobj &&
+	       test_and_clear_bit(obj, &slab->held);
 	rcu_read_unlock();
 	if (!held) {
 		spin_lock_irqsave(&vm->lock, flags);
@@ -421,10 +425,11 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 	}
 	this_cpu_inc(qc->cpu->free);
 
-	if (!vmem_qcache_put(qc, addr)) {
+	/* Held by the client until now, the slab cannot have gone. */
+	if (!vmem_qcache_put(qc, slab, obj)) {
 		/* No magazine to be had: straight back to the slab. */
 		spin_lock_irqsave(&qc->lock, flags);
-		vmem_slab_put(qc, addr, &release);
+		vmem_slab_put(qc, slab, obj, &release);
 		spin_unlock_irqrestore(&qc->lock, flags);
 		vmem_slabs_release(qc, &release);
 	}
