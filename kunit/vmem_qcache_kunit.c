@@ -12,6 +12,7 @@
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/seq_file.h>
+#include <linux/shrinker.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmem.h>
@@ -291,6 +292,68 @@ static void qcache_reap_and_purge(struct kunit *test)
 	VMEM_TEST_CHECK(test, vm);
 }
 
+/* The shrinker sees what the depots hold and gives it back. */
+static void qcache_shrinker(struct kunit *test)
+{
+	struct vmem *vm = qc_create(test, 0x10000, 4096 * Q, Q, 2 * Q, NULL);
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 128 };
+	unsigned long *addr, before;
+	int i, n = 200;
+
+	addr = kunit_kcalloc(test, n, sizeof(*addr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	before = vmem_shrink_count(NULL, &sc);
+	for (i = 0; i < n; i++)
+		addr[i] = vmem_test_alloc(test, vm, Q, VMEM_NOSLEEP);
+	for (i = 0; i < n; i++)
+		vmem_free(vm, addr[i], Q);
+	KUNIT_ASSERT_GT(test, qc_stats(vm, Q).full, 0UL);
+	KUNIT_EXPECT_GE(test, vmem_shrink_count(NULL, &sc),
+			before + qc_stats(vm, Q).full * VMEM_MAG_MIN);
+	KUNIT_EXPECT_GE(test, vmem_shrink_scan(NULL, &sc),
+			qc_stats(vm, Q).full * VMEM_MAG_MIN);
+	KUNIT_EXPECT_EQ(test, qc_stats(vm, Q).full, 0UL);
+	KUNIT_EXPECT_EQ(test, qc_stats(vm, Q).empty, 0UL);
+	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 4096 * Q);
+	VMEM_TEST_CHECK(test, vm);
+}
+
+/*
+ * Contention on the depot lock doubles the magazine size every
+ * VMEM_MAG_CONTENTION times, up to VMEM_MAG_MAX; new magazines get the size.
+ */
+static void qcache_magazine_growth(struct kunit *test)
+{
+	struct vmem *vm = qc_create(test, 0x10000, 4096 * Q, Q, Q, NULL);
+	struct vmem_qcache *qc = vm->qcache[0];
+	unsigned long flags, a;
+	unsigned int i, size = VMEM_MAG_MIN;
+
+	KUNIT_EXPECT_EQ(test, qc->magsize, (unsigned int)VMEM_MAG_MIN);
+	while (size < VMEM_MAG_MAX) {
+		spin_lock_irqsave(&qc->lock, flags);
+		for (i = 0; i < VMEM_MAG_CONTENTION - 1; i++)
+			vmem_depot_contended(qc);
+		KUNIT_EXPECT_EQ(test, qc->magsize, size);
+		vmem_depot_contended(qc);
+		spin_unlock_irqrestore(&qc->lock, flags);
+		size *= 2;
+		KUNIT_EXPECT_EQ(test, qc->magsize, size);
+	}
+	spin_lock_irqsave(&qc->lock, flags);
+	for (i = 0; i < 2 * VMEM_MAG_CONTENTION; i++)
+		vmem_depot_contended(qc);
+	spin_unlock_irqrestore(&qc->lock, flags);
+	KUNIT_EXPECT_EQ(test, qc->magsize, (unsigned int)VMEM_MAG_MAX);
+
+	/* A refill now fills a magazine of the new size. */
+	a = vmem_test_alloc(test, vm, Q, VMEM_NOSLEEP);
+	KUNIT_EXPECT_EQ(test,
+			this_cpu_ptr(qc->cpu)->loaded->size,
+			(unsigned int)VMEM_MAG_MAX);
+	vmem_free(vm, a, Q);
+}
+
 /* A dead CPU's magazines go back, and nothing a client holds does. */
 static void qcache_cpu_dead(struct kunit *test)
 {
@@ -473,6 +536,8 @@ static struct kunit_case vmem_qcache_cases[] = {
 	KUNIT_CASE(qcache_slab_free_refused),
 	KUNIT_CASE(qcache_drain_on_exhaustion),
 	KUNIT_CASE(qcache_reap_and_purge),
+	KUNIT_CASE(qcache_shrinker),
+	KUNIT_CASE(qcache_magazine_growth),
 	KUNIT_CASE(qcache_cpu_dead),
 	KUNIT_CASE(qcache_destroy),
 	KUNIT_CASE(qcache_debugfs_stats),

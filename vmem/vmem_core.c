@@ -782,6 +782,7 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 	__must_hold(&vm->lock)
 {
 	unsigned int policy = vmflag & VMEM_POLICY_MASK;
+	unsigned int sflag = vmflag & ~VMEM_NOPURGE;
 	unsigned long isize, addr, ssize;
 	struct vmem_seg *span;
 	bool done;
@@ -790,13 +791,13 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 	spin_unlock_irqrestore(&vm->lock, *flags);
 
 	if (vm->vmem_source) {
-		ret = vmem_import_from_vmem(vm, r, vmflag, &addr, &isize);
+		ret = vmem_import_from_vmem(vm, r, sflag, &addr, &isize);
 		ssize = isize;
 	} else {
 		/* A span aligned to the quantum holds every phase of align. */
 		isize = r->size + (r->align - vm->quantum);
 		ret = isize < r->size ? -ENOMEM :
-		      vm->import(vm->source, isize, vmflag, &addr);
+		      vm->import(vm->source, isize, sflag, &addr);
 		ssize = isize;
 	}
 
@@ -868,7 +869,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		}
 
 		/* Before failing or sleeping, take back what caches hold. */
-		if (vm->nqcache && !purged) {
+		if (vm->nqcache && !purged && !(vmflag & VMEM_NOPURGE)) {
 			purged = true;
 			spin_unlock_irqrestore(&vm->lock, flags);
 			vmem_qcache_purge(vm, vmflag & VMEM_SLEEP);
@@ -975,6 +976,33 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
 	r.constrained = align > vm->quantum || phase || nocross ||
 			minaddr != VMEM_ADDR_MIN || maxaddr != VMEM_ADDR_MAX;
 	return vmem_do_alloc(vm, &r, vmflag, addrp);
+}
+
+/**
+ * vmem_slab_alloc() - Allocate a slab for the quantum caches.
+ * @vm: The arena.
+ * @addrp: Where its start is stored.
+ *
+ * Naturally aligned, never waiting for space, and without purging the
+ * caches when there is none: a cache that cannot have a slab serves the
+ * request from the arena instead, which purges if it must.
+ *
+ * Context: Any context.
+ * Return: 0 or -ENOMEM.
+ */
+int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
+{
+	struct vmem_req r = {
+		.size = vm->slab_size,
+		.align = vm->slab_size,
+		.phase = 0,
+		.nocross = 0,
+		.minaddr = VMEM_ADDR_MIN,
+		.maxaddr = VMEM_ADDR_MAX,
+		.constrained = true,
+	};
+
+	return vmem_do_alloc(vm, &r, VMEM_NOSLEEP | VMEM_NOPURGE, addrp);
 }
 
 /**

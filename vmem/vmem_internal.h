@@ -38,6 +38,18 @@
 #define VMEM_TAGS_PER_ALLOC	2
 #define VMEM_TAGS_PER_SPAN	2
 #define VMEM_TAGS_PER_IMPORT	(VMEM_TAGS_PER_SPAN + VMEM_TAGS_PER_ALLOC)
+/*
+ * An internal vmflag, refused from callers: a failed allocation does not
+ * purge the quantum caches (slab allocation for the caches themselves).
+ */
+#define VMEM_NOPURGE		0x80000000U
+
+/* Magazine sizes: the depot starts small and doubles under contention. */
+#define VMEM_MAG_MIN		8
+#define VMEM_MAG_MAX		128
+/* Contended depot acquisitions that make the magazine size double. */
+#define VMEM_MAG_CONTENTION	16
+
 /* Free tags an arena keeps beyond what one operation needs. */
 #define VMEM_TAGS_RESERVE_MAX	32
 
@@ -322,6 +334,7 @@ int vmem_core_init(void);
 void vmem_core_exit(void);
 const char *vmem_check(struct vmem *vm);
 void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size);
+int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp);
 long vmem_tags_live(void);
 unsigned int vmem_freelist_index(unsigned long size);
 
@@ -333,6 +346,7 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 		      unsigned int vmflag, unsigned long *addrp);
 bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size);
 bool vmem_qcache_owns(struct vmem *vm, unsigned long addr);
+void vmem_depot_contended(struct vmem_qcache *qc);
 unsigned long vmem_qcache_reap(struct vmem *vm);
 void vmem_qcache_purge(struct vmem *vm, bool wait);
 void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu);
@@ -352,6 +366,14 @@ void vmem_arena_unregister(struct vmem *vm);
  * vmem_debugfs.c: the contents of the debugfs files, one function a file,
  * so that tests can read them without a mounted debugfs.
  */
+/* vmem_main.c: the shrinker's callbacks, for the tests. */
+struct shrinker;
+struct shrink_control;
+unsigned long vmem_shrink_count(struct shrinker *shrinker,
+				struct shrink_control *sc);
+unsigned long vmem_shrink_scan(struct shrinker *shrinker,
+			       struct shrink_control *sc);
+
 struct seq_file;
 void vmem_debugfs_init(void);
 void vmem_debugfs_exit(void);

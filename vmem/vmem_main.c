@@ -56,8 +56,16 @@ static void vmem_reap_arena(struct vmem *vm, void *arg)
 	*freed += vmem_qcache_reap(vm);
 }
 
-static unsigned long vmem_shrink_count(struct shrinker *shrinker,
-				       struct shrink_control *sc)
+/**
+ * vmem_shrink_count() - What the depots of every quantum cache hold.
+ * @shrinker: The shrinker.
+ * @sc: Its control (unused: the caches are not per node or cgroup).
+ *
+ * Context: Memory reclaim.
+ * Return: Resources in full magazines plus empty magazines, roughly.
+ */
+unsigned long vmem_shrink_count(struct shrinker *shrinker,
+				struct shrink_control *sc)
 {
 	unsigned long count = 0;
 
@@ -66,8 +74,16 @@ static unsigned long vmem_shrink_count(struct shrinker *shrinker,
 	return count;
 }
 
-static unsigned long vmem_shrink_scan(struct shrinker *shrinker,
-				      struct shrink_control *sc)
+/**
+ * vmem_shrink_scan() - Reap the depots of every quantum cache.
+ * @shrinker: The shrinker.
+ * @sc: Its control.
+ *
+ * Context: Memory reclaim.  Gives up if the arena list is busy.
+ * Return: Resources given back, or %SHRINK_STOP.
+ */
+unsigned long vmem_shrink_scan(struct shrinker *shrinker,
+			       struct shrink_control *sc)
 {
 	unsigned long freed = 0;
 

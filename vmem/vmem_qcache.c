@@ -61,12 +61,6 @@
 
 #include "vmem_internal.h"
 
-/* Magazine sizes: the depot starts small and doubles under contention. */
-#define VMEM_MAG_MIN		8
-#define VMEM_MAG_MAX		128
-/* Contended depot acquisitions that make the magazine size double. */
-#define VMEM_MAG_CONTENTION	16
-
 /* === Magazines === */
 
 static struct vmem_mag *vmem_mag_alloc(unsigned int size, gfp_t gfp)
@@ -102,18 +96,33 @@ static struct vmem_mag *vmem_mag_pop_list(struct vmem_mag **list,
 	return mag;
 }
 
-/* Take the depot lock; note contention, and grow magazines when it is. */
+/**
+ * vmem_depot_contended() - Count a contended acquisition of the depot lock.
+ * @qc: The cache, its lock held.
+ *
+ * Every %VMEM_MAG_CONTENTION of them double the size of new magazines, up
+ * to %VMEM_MAG_MAX, so that CPUs come to the depot less often.
+ *
+ * Context: Under @qc->lock.
+ */
+void vmem_depot_contended(struct vmem_qcache *qc)
+{
+	lockdep_assert_held(&qc->lock);
+	if (++qc->contended >= VMEM_MAG_CONTENTION) {
+		qc->contended = 0;
+		if (qc->magsize < VMEM_MAG_MAX)
+			qc->magsize *= 2;
+	}
+}
+
+/* Take the depot lock, noting whether it was contended. */
 static void vmem_depot_lock(struct vmem_qcache *qc)
 	__acquires(&qc->lock)
 {
 	if (spin_trylock(&qc->lock))
 		return;
 	spin_lock(&qc->lock);
-	if (++qc->contended >= VMEM_MAG_CONTENTION) {
-		qc->contended = 0;
-		if (qc->magsize < VMEM_MAG_MAX)
-			qc->magsize *= 2;
-	}
+	vmem_depot_contended(qc);
 }
 
 /* === Slabs === */
@@ -192,11 +201,11 @@ static int vmem_slab_create(struct vmem_qcache *qc, unsigned int vmflag)
 	if (!slab)
 		return -ENOMEM;
 	/*
-	 * Never wait for space here: when no slab can be had, the caller
-	 * allocates the object from the arena, and waits there if it may.
+	 * Neither wait for space nor purge the caches here: when no slab can
+	 * be had, the caller allocates the object from the arena, and waits
+	 * or purges there if it must.
 	 */
-	ret = vmem_xalloc(vm, vm->slab_size, vm->slab_size, 0, 0,
-			  VMEM_ADDR_MIN, VMEM_ADDR_MAX, VMEM_NOSLEEP, &base);
+	ret = vmem_slab_alloc(vm, &base);
 	if (ret) {
 		kfree(slab);
 		return ret;
