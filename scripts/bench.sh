@@ -53,23 +53,6 @@ report()
 	python3 "$VMEM_TOP/bench/report.py" --env "$1" --log "$2" --out "$3"
 }
 
-# The same graft as scripts/kunit.sh: this tree is lib/vmem of the kernel
-# tree.  The top Kbuild and Kconfig lead on to bench/.
-graft()
-{
-	local tree=$1
-
-	if ! grep -qxF 'source "lib/vmem/bench/Kconfig"' "$VMEM_TOP/Kconfig" ||
-	   ! grep -qE '^obj-\$\(CONFIG_VMEM_BENCH\) \+= bench/$' "$VMEM_TOP/Kbuild"; then
-		die "the top Kconfig must say 'source \"lib/vmem/bench/Kconfig\"' and the top Kbuild 'obj-\$(CONFIG_VMEM_BENCH) += bench/'"
-	fi
-	ln -sfn "$VMEM_TOP" "$tree/lib/vmem"
-	grep -qxF 'obj-y += vmem/' "$tree/lib/Makefile" ||
-		echo 'obj-y += vmem/' >>"$tree/lib/Makefile"
-	grep -qxF 'source "lib/vmem/Kconfig"' "$tree/lib/Kconfig" ||
-		echo 'source "lib/vmem/Kconfig"' >>"$tree/lib/Kconfig"
-}
-
 uml_kunit_py()
 {
 	python3 tools/testing/kunit/kunit.py "$@" \
@@ -79,17 +62,7 @@ uml_kunit_py()
 
 uml_configure()
 {
-	local opt missing=()
-
-	uml_kunit_py config >>"$uml_log" 2>&1 ||
-		{ tail -n 40 "$uml_log" >&2; return 1; }
-	while IFS= read -r opt; do
-		grep -qxF "$opt" "$uml_build/.config" || missing+=("$opt")
-	done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$VMEM_TOP/bench/uml.config")
-	if [[ ${#missing[@]} -gt 0 ]]; then
-		msg "not set as asked in the UML kernel's .config: ${missing[*]}"
-		return 1
-	fi
+	kunit_configure "$VMEM_TOP/bench/uml.config" "$uml_build" "$uml_log"
 }
 
 uml_build()
@@ -112,7 +85,7 @@ run_uml()
 	(
 		cache_lock kunit	# the graft is shared with scripts/kunit.sh
 		tree=$(ksrc_tree)
-		graft "$tree"
+		ksrc_graft "$tree"
 		if [[ -d $uml_build && ! -f $uml_ok ]]; then
 			msg "discarding $uml_build: its last build did not finish"
 			rm -rf "$uml_build"

@@ -48,18 +48,6 @@ fail_early()
 	exit 1
 }
 
-# Link the repository into the tree as lib/vmem and register it, once.
-graft()
-{
-	local tree=$1
-
-	ln -sfn "$VMEM_TOP" "$tree/lib/vmem"
-	grep -qxF 'obj-y += vmem/' "$tree/lib/Makefile" ||
-		echo 'obj-y += vmem/' >>"$tree/lib/Makefile"
-	grep -qxF 'source "lib/vmem/Kconfig"' "$tree/lib/Kconfig" ||
-		echo 'source "lib/vmem/Kconfig"' >>"$tree/lib/Kconfig"
-}
-
 kunit_py()
 {
 	python3 tools/testing/kunit/kunit.py "$@" \
@@ -68,19 +56,7 @@ kunit_py()
 
 configure()
 {
-	local opt missing=()
-
-	kunit_py config >>"$build_log" 2>&1 ||
-		{ tail -n 40 "$build_log" >&2; return 1; }
-
-	# kunit.py drops an option whose dependencies are not met; say which.
-	while IFS= read -r opt; do
-		grep -qxF "$opt" "$build_dir/.config" || missing+=("$opt")
-	done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$kunitconfig")
-	if [[ ${#missing[@]} -gt 0 ]]; then
-		msg "not set as asked in the kernel's .config: ${missing[*]}"
-		return 1
-	fi
+	kunit_configure "$kunitconfig" "$build_dir" "$build_log"
 }
 
 # A build that failed only on compiler errors in our own files leaves a
@@ -117,7 +93,7 @@ main()
 	need_build_deps
 	cache_lock kunit
 	tree=$(ksrc_tree)
-	graft "$tree"
+	ksrc_graft "$tree"
 
 	if [[ -d $build_dir && ! -f $build_ok ]]; then
 		msg "discarding $build_dir: its last build did not finish"

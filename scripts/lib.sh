@@ -255,3 +255,37 @@ kheaders()
 	fi
 	printf '%s %s\n' "$kver" "$kdir"
 }
+
+# Link the repository into a kernel tree as lib/vmem and register it there,
+# once: kunit.py builds only in-tree code.  Re-pointed every time, so that
+# a new clone takes the place of the last.
+ksrc_graft()
+{
+	local tree=$1
+
+	ln -sfn "$VMEM_TOP" "$tree/lib/vmem"
+	grep -qxF 'obj-y += vmem/' "$tree/lib/Makefile" ||
+		echo 'obj-y += vmem/' >>"$tree/lib/Makefile"
+	grep -qxF 'source "lib/vmem/Kconfig"' "$tree/lib/Kconfig" ||
+		echo 'source "lib/vmem/Kconfig"' >>"$tree/lib/Kconfig"
+}
+
+# kunit_configure KUNITCONFIG BUILD_DIR LOG: "kunit.py config", run from the
+# top of the kernel tree, then check that every option KUNITCONFIG sets is
+# in the .config as asked (kunit.py drops an option whose dependencies are
+# not met), naming those that are not.
+kunit_configure()
+{
+	local kunitconfig=$1 build_dir=$2 log=$3 opt missing=()
+
+	python3 tools/testing/kunit/kunit.py config \
+		--kunitconfig="$kunitconfig" --build_dir="$build_dir" \
+		>>"$log" 2>&1 || { tail -n 40 "$log" >&2; return 1; }
+	while IFS= read -r opt; do
+		grep -qxF "$opt" "$build_dir/.config" || missing+=("$opt")
+	done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$kunitconfig")
+	if [[ ${#missing[@]} -gt 0 ]]; then
+		msg "not set as asked in $build_dir/.config: ${missing[*]}"
+		return 1
+	fi
+}
