@@ -844,6 +844,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			 unsigned int vmflag, unsigned long *addrp)
 {
 	unsigned int policy = vmflag & VMEM_POLICY_MASK;
+	bool can_purge = vm->nqcache && !(vmflag & VMEM_NOPURGE);
 	bool unbalanced, purged = false;
 	unsigned long flags, gen;
 	LIST_HEAD(spare);
@@ -861,7 +862,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			break;
 		if (vm->import) {
 			ret = vmem_import(vm, r, vmflag, &flags, addrp);
-			if (ret != -ENOMEM || purged || !vm->nqcache)
+			if (ret != -ENOMEM || purged || !can_purge)
 				break;
 		} else if (!vmem_can_ever_fit(vm, r)) {
 			ret = -ENOMEM;
@@ -869,7 +870,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		}
 
 		/* Before failing or sleeping, take back what caches hold. */
-		if (vm->nqcache && !purged && !(vmflag & VMEM_NOPURGE)) {
+		if (can_purge && !purged) {
 			purged = true;
 			spin_unlock_irqrestore(&vm->lock, flags);
 			vmem_qcache_purge(vm, vmflag & VMEM_SLEEP);
@@ -1055,6 +1056,33 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 }
 
 /**
+ * vmem_bad_free() - Report a free of something that is not allocated so.
+ * @vm: The arena.
+ * @addr: The address the caller gave.
+ * @size: The size the caller gave.
+ * @allocated: The size allocated at @addr, or 0 when nothing is.
+ *
+ * Counts it and prints the one warning line; changes nothing else.
+ *
+ * Context: Any context, without the arena lock.
+ */
+void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
+		   unsigned long allocated)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	vm->stats.bad_free++;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (allocated)
+		pr_warn("arena '%s': bad free of %#lx size %#lx: allocated size is %#lx\n",
+			vm->name, addr, size, allocated);
+	else
+		pr_warn("arena '%s': bad free of %#lx size %#lx: not allocated\n",
+			vm->name, addr, size);
+}
+
+/**
  * vmem_xfree() - Free a range.
  * @vm: The arena.
  * @addr: Start of the range, as returned by vmem_xalloc() or vmem_alloc().
@@ -1070,18 +1098,14 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
  */
 void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
 {
-	unsigned long rsize = size, flags;
+	unsigned long rsize = size;
 
 	if (!vm)
 		return;
 	/* A slab of the quantum caches is theirs to free, not the caller's. */
 	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
 	    rsize == vm->slab_size && vmem_qcache_owns(vm, addr)) {
-		spin_lock_irqsave(&vm->lock, flags);
-		vm->stats.bad_free++;
-		spin_unlock_irqrestore(&vm->lock, flags);
-		pr_warn("arena '%s': bad free of %#lx size %#lx: not allocated\n",
-			vm->name, addr, size);
+		vmem_bad_free(vm, addr, size, 0);
 		return;
 	}
 	vmem_arena_free(vm, addr, size);
@@ -1114,14 +1138,8 @@ void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size)
 	if (!seg || !vmem_round_size(vm, &rsize) || seg->size != rsize) {
 		unsigned long allocated = seg ? seg->size : 0;
 
-		vm->stats.bad_free++;
 		spin_unlock_irqrestore(&vm->lock, flags);
-		if (seg)
-			pr_warn("arena '%s': bad free of %#lx size %#lx: allocated size is %#lx\n",
-				vm->name, addr, size, allocated);
-		else
-			pr_warn("arena '%s': bad free of %#lx size %#lx: not allocated\n",
-				vm->name, addr, size);
+		vmem_bad_free(vm, addr, size, allocated);
 		return;
 	}
 

@@ -334,6 +334,8 @@ int vmem_core_init(void);
 void vmem_core_exit(void);
 const char *vmem_check(struct vmem *vm);
 void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size);
+void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
+		   unsigned long allocated);
 int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp);
 long vmem_tags_live(void);
 unsigned int vmem_freelist_index(unsigned long size);

@@ -425,11 +425,7 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 	       test_and_clear_bit(obj, &slab->held);
 	rcu_read_unlock();
 	if (!held) {
-		spin_lock_irqsave(&vm->lock, flags);
-		vm->stats.bad_free++;
-		spin_unlock_irqrestore(&vm->lock, flags);
-		pr_warn("arena '%s': bad free of %#lx size %#lx: not allocated\n",
-			vm->name, addr, size);
+		vmem_bad_free(vm, addr, size, 0);
 		return true;
 	}
 	this_cpu_inc(qc->cpu->free);
