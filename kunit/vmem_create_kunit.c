@@ -571,3 +571,5 @@ kunit_test_suite(vmem_create_suite);
 MODULE_DESCRIPTION("KUnit tests for the vmem resource allocator");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(VMEM_NS);
+/* vmem.ko's internals, exported to tests by EXPORT_SYMBOL_IF_KUNIT(). */
+MODULE_IMPORT_NS(VMEM_KUNIT_NS);

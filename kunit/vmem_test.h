@@ -23,6 +23,16 @@
 #include <linux/vmem.h>
 #include "vmem_internal.h"
 
+/*
+ * The namespace of EXPORT_SYMBOL_IF_KUNIT(), for MODULE_IMPORT_NS(): a
+ * string literal since 6.13, as for VMEM_NS.
+ */
+#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
+#define VMEM_KUNIT_NS "EXPORTED_FOR_KUNIT_TESTING"
+#else
+#define VMEM_KUNIT_NS EXPORTED_FOR_KUNIT_TESTING
+#endif
+
 /* How long a test waits for something that should happen at once. */
 #define VMEM_TEST_TIMEOUT	(5 * HZ)
 

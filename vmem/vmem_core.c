@@ -80,8 +80,33 @@
 #define VMEM_POLICY_MASK	(VMEM_INSTANTFIT | VMEM_BESTFIT | VMEM_NEXTFIT)
 
 static struct kmem_cache *vmem_seg_cache;
-static atomic_long_t vmem_nr_tags = ATOMIC_LONG_INIT(0);
 static atomic_t vmem_next_id = ATOMIC_INIT(0);
+
+#ifdef CONFIG_VMEM_DEBUG
+/* Tags taken from the slab cache and not given back: for leak tests. */
+static atomic_long_t vmem_nr_tags = ATOMIC_LONG_INIT(0);
+
+static void vmem_tags_count(long n)
+{
+	atomic_long_add(n, &vmem_nr_tags);
+}
+
+/**
+ * vmem_tags_live() - Boundary tags currently allocated, module-wide.
+ *
+ * Only with %CONFIG_VMEM_DEBUG: production arenas share no counter.
+ *
+ * Return: Tags taken from the slab cache and not yet given back.
+ */
+long vmem_tags_live(void)
+{
+	return atomic_long_read(&vmem_nr_tags);
+}
+#else
+static inline void vmem_tags_count(long n)
+{
+}
+#endif
 
 /**
  * struct vmem_req - A request, checked and rounded.
@@ -172,11 +197,6 @@ static void vmem_tag_put(struct vmem *vm, struct vmem_seg *seg)
 	vm->nreserve++;
 }
 
-/*
- * Make sure the reserve holds @need tags.  Called and returns with the lock
- * held, but drops it to call the slab allocator, so the caller must look at
- * the arena afresh afterwards.
- */
 /* Take @n tags from the slab allocator onto @tags; returns how many. */
 static unsigned int vmem_tags_alloc(struct list_head *tags, unsigned int n,
 				    gfp_t gfp)
@@ -188,9 +208,9 @@ static unsigned int vmem_tags_alloc(struct list_head *tags, unsigned int n,
 
 		if (!seg)
 			break;
-		atomic_long_inc(&vmem_nr_tags);
 		list_add(&seg->seglist, tags);
 	}
+	vmem_tags_count(got);
 	return got;
 }
 
@@ -231,21 +251,13 @@ static void vmem_reserve_trim(struct vmem *vm, struct list_head *out)
 static void vmem_tags_free(struct list_head *tags)
 {
 	struct vmem_seg *seg, *tmp;
+	long n = 0;
 
 	list_for_each_entry_safe(seg, tmp, tags, seglist) {
 		kmem_cache_free(vmem_seg_cache, seg);
-		atomic_long_dec(&vmem_nr_tags);
+		n++;
 	}
-}
-
-/**
- * vmem_tags_live() - Boundary tags currently allocated, module-wide.
- *
- * Return: Tags taken from the slab cache and not yet given back.
- */
-long vmem_tags_live(void)
-{
-	return atomic_long_read(&vmem_nr_tags);
+	vmem_tags_count(-n);
 }
 
 /* === Freelists === */
@@ -291,12 +303,14 @@ static struct vmem_seg *vmem_hash_lookup(struct vmem *vm, unsigned long addr)
 
 /*
  * The table size for @nbusy entries: one or two entries a bucket, so that
- * a chain is short and the table adds at most 8 bytes to a segment's tag.
+ * a chain is short and the table adds at most 8 bytes to a segment's tag;
+ * never below the embedded table (an empty arena included).
  */
 static unsigned int vmem_hash_bits_for(unsigned long nbusy)
 {
-	return clamp_t(unsigned int, fls_long(nbusy) - 1,
-		       VMEM_HASH_INITIAL_BITS, VMEM_HASH_MAX_BITS);
+	if (nbusy < VMEM_HASH_INITIAL)
+		return VMEM_HASH_INITIAL_BITS;
+	return min_t(unsigned int, fls_long(nbusy) - 1, VMEM_HASH_MAX_BITS);
 }
 
 /* Does the table need resizing?  Grow past two a bucket, shrink below 1/8. */
@@ -327,15 +341,26 @@ static void vmem_hash_rescale(struct vmem *vm)
 	spin_unlock_irqrestore(&vm->lock, flags);
 
 	n = 1UL << bits;
-	table = kvmalloc_array(n, sizeof(*table), GFP_KERNEL | __GFP_NOWARN);
-	if (!table)
-		return;
-	for (i = 0; i < n; i++)
-		INIT_HLIST_HEAD(&table[i]);
+	if (bits == VMEM_HASH_INITIAL_BITS) {
+		/* Back to the embedded table, empty while it is not in use. */
+		table = vm->hash0;
+	} else {
+		table = kvmalloc_array(n, sizeof(*table),
+				       GFP_KERNEL | __GFP_NOWARN);
+		if (!table)
+			return;
+		for (i = 0; i < n; i++)
+			INIT_HLIST_HEAD(&table[i]);
+	}
 
 	spin_lock_irqsave(&vm->lock, flags);
 	old = vm->hash_table;
 	old_bits = vm->hash_bits;
+	if (old == table) {
+		/* Another resize got here first. */
+		spin_unlock_irqrestore(&vm->lock, flags);
+		return;
+	}
 	vm->hash_table = table;
 	vm->hash_bits = bits;
 	for (i = 0; i < (1UL << old_bits); i++) {
@@ -374,24 +399,56 @@ static void vmem_hash_update(struct vmem *vm, bool unbalanced,
 /* === Spans === */
 
 /*
+ * The span with the highest start at or below @addr, or NULL; when @linkp
+ * is given, also where an index entry for a span starting at @addr goes.
+ */
+static struct vmem_seg *vmem_span_find(struct vmem *vm, unsigned long addr,
+				       struct rb_node **parentp,
+				       struct rb_node ***linkp)
+{
+	struct rb_node **link = &vm->span_tree.rb_node, *parent = NULL;
+	struct vmem_seg *found = NULL;
+
+	while (*link) {
+		struct vmem_seg *idx = rb_entry(*link, struct vmem_seg, rb);
+
+		parent = *link;
+		if (idx->start <= addr) {
+			found = idx->span;
+			link = &parent->rb_right;
+		} else {
+			link = &parent->rb_left;
+		}
+	}
+	if (linkp) {
+		*parentp = parent;
+		*linkp = link;
+	}
+	return found;
+}
+
+/*
  * Add [base, base + size) as a span, with one free segment covering it.
  * Needs VMEM_TAGS_PER_SPAN tags in the reserve.  -EEXIST on overlap.
+ * O(log spans).
  */
 static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
 				      unsigned long size, bool imported)
 {
 	unsigned long last = base + size - 1;
-	struct vmem_seg *span, *seg, *next = NULL, *prev = NULL;
+	struct vmem_seg *span, *seg, *idx, *next, *prev;
+	struct rb_node **link, *parent;
 
 	lockdep_assert_held(&vm->lock);
-	list_for_each_entry(span, &vm->spans, spanlist) {
-		if (span->start > last) {
-			next = span;
-			break;
-		}
-		prev = span;
-	}
-	if (prev && vmem_seg_last(prev) >= base)
+	prev = vmem_span_find(vm, base, &parent, &link);
+	if (prev)
+		next = list_is_last(&prev->spanlist, &vm->spans) ? NULL :
+		       list_next_entry(prev, spanlist);
+	else
+		next = list_first_entry_or_null(&vm->spans, struct vmem_seg,
+						spanlist);
+	if ((prev && vmem_seg_last(prev) >= base) ||
+	    (next && next->start <= last))
 		return ERR_PTR(-EEXIST);
 
 	span = vmem_tag_get(vm);
@@ -399,6 +456,14 @@ static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
 	span->size = size;
 	span->type = VMEM_SEG_SPAN;
 	span->imported = imported;
+	idx = vmem_tag_get(vm);
+	idx->start = base;
+	idx->size = size;
+	idx->type = VMEM_SEG_INDEX;
+	idx->span = span;
+	rb_link_node(&idx->rb, parent, link);
+	rb_insert_color(&idx->rb, &vm->span_tree);
+	vm->nspans++;
 	if (next) {
 		list_add_tail(&span->spanlist, &next->spanlist);
 		list_add_tail(&span->seglist, &next->seglist);
@@ -427,7 +492,8 @@ static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
  */
 static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 {
-	struct vmem_seg *seg = vmem_seg_next(vm, span);
+	struct vmem_seg *seg = vmem_seg_next(vm, span), *idx;
+	struct rb_node *node;
 
 	lockdep_assert_held(&vm->lock);
 	if (!span->imported || !seg || seg->type != VMEM_SEG_FREE ||
@@ -442,15 +508,31 @@ static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 		vm->rotor_addr = vm->rotor->start + vm->rotor_off;
 		vm->rotor = NULL;
 	}
+	/* Its index entry: the one for the highest start at or below it. */
+	for (node = vm->span_tree.rb_node, idx = NULL; node;) {
+		struct vmem_seg *e = rb_entry(node, struct vmem_seg, rb);
+
+		if (e->span == span) {
+			idx = e;
+			break;
+		}
+		node = e->start < span->start ? node->rb_right : node->rb_left;
+	}
+	if (WARN_ON_ONCE(!idx))
+		return false;
+
 	vmem_freelist_delete(vm, seg);
 	list_del(&seg->seglist);
 	list_del(&span->seglist);
 	list_del(&span->spanlist);
+	rb_erase(&idx->rb, &vm->span_tree);
+	vm->nspans--;
 	vm->mem_total -= span->size;
 	vm->mem_import -= span->size;
 	vm->stats.release++;
 	vmem_tag_put(vm, seg);
 	vmem_tag_put(vm, span);
+	vmem_tag_put(vm, idx);
 	return true;
 }
 
@@ -840,13 +922,65 @@ give_back:
 
 /* === Allocation and free === */
 
+/*
+ * Give back what the quantum caches hold, for a sleeper that found no
+ * space.  Sleepers that come at once purge once between them: each passes
+ * the value of vm->purge_gen it saw when it found no space, and a purge
+ * that started after that (serialized by the mutex, so also finished) has
+ * done the job already.
+ */
+static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long seen)
+{
+	unsigned long flags;
+	bool purge;
+
+	mutex_lock(&vm->purge_mutex);
+	spin_lock_irqsave(&vm->lock, flags);
+	purge = vm->purge_gen == seen;
+	if (purge)
+		vm->purge_gen++;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (purge)
+		vmem_qcache_purge(vm, true);
+	mutex_unlock(&vm->purge_mutex);
+}
+
+/**
+ * vmem_cached_free_wake() - Wake sleepers after a free to a quantum cache.
+ * @vm: The arena.
+ *
+ * A resource freed to a magazine is not space in the arena until a purge
+ * gives it back, so sleepers are told to purge again: vm->cached_frees
+ * grows and they are woken.  Called after the resource is in the magazine,
+ * with interrupts enabled again.  That orders it against a sleeper without
+ * a memory barrier here: a sleeper counts itself in vm->nwaiters before its
+ * purge sends each CPU the interrupt that flushes its magazines, so either
+ * that interrupt came after the resource went into the magazine (and the
+ * purge finds it), or it came before, and then this CPU sees the sleeper
+ * counted.
+ *
+ * Context: Any context.  Takes the arena lock only when someone sleeps.
+ */
+void vmem_cached_free_wake(struct vmem *vm)
+{
+	unsigned long flags;
+
+	if (likely(!READ_ONCE(vm->nwaiters)))
+		return;
+	spin_lock_irqsave(&vm->lock, flags);
+	vm->free_gen++;
+	vm->cached_frees++;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	wake_up_all(&vm->wq);
+}
+
 static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			 unsigned int vmflag, unsigned long *addrp)
 {
 	unsigned int policy = vmflag & VMEM_POLICY_MASK;
 	bool can_purge = vm->nqcache && !(vmflag & VMEM_NOPURGE);
-	bool unbalanced, purged = false;
-	unsigned long flags, gen;
+	bool unbalanced, purged = false, waiting = false;
+	unsigned long flags, gen, frees_seen = 0, purge_seen;
 	LIST_HEAD(spare);
 	int ret;
 
@@ -869,35 +1003,55 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			break;
 		}
 
-		/* Before failing or sleeping, take back what caches hold. */
-		if (can_purge && !purged) {
+		if (vmflag & VMEM_NOSLEEP) {
+			/* Take back what the caches hold, then give up. */
+			if (!can_purge || purged) {
+				ret = -ENOMEM;
+				break;
+			}
 			purged = true;
 			spin_unlock_irqrestore(&vm->lock, flags);
-			vmem_qcache_purge(vm, vmflag & VMEM_SLEEP);
+			vmem_qcache_purge(vm, false);
 			spin_lock_irqsave(&vm->lock, flags);
 			continue;
 		}
-		if (vmflag & VMEM_NOSLEEP) {
-			ret = -ENOMEM;
-			break;
+
+		/*
+		 * VMEM_SLEEP.  Counted as a waiter from here on, before any
+		 * purge, so that a free to a quantum cache that the purge
+		 * misses wakes us (vmem_cached_free_wake()).
+		 */
+		if (!waiting) {
+			waiting = true;
+			WRITE_ONCE(vm->nwaiters, vm->nwaiters + 1);
+		}
+		gen = vm->free_gen;
+		if (can_purge && (!purged || vm->cached_frees != frees_seen)) {
+			/* Purge when the caches may have gained something. */
+			purged = true;
+			frees_seen = vm->cached_frees;
+			purge_seen = vm->purge_gen;
+			spin_unlock_irqrestore(&vm->lock, flags);
+			vmem_purge_for_sleeper(vm, purge_seen);
+			spin_lock_irqsave(&vm->lock, flags);
+			continue;
 		}
 
-		/* VMEM_SLEEP: wait until something is freed or added. */
-		gen = vm->free_gen;
-		vm->nwaiters++;
+		/* Wait until something is freed or added. */
 		vm->stats.wait++;
 		spin_unlock_irqrestore(&vm->lock, flags);
 		ret = wait_event_killable(vm->wq,
 					  READ_ONCE(vm->free_gen) != gen);
 		spin_lock_irqsave(&vm->lock, flags);
-		vm->nwaiters--;
 		if (ret) {
 			ret = -EINTR;
 			break;
 		}
-		purged = false;
 	}
-	if (ret)
+	if (waiting)
+		WRITE_ONCE(vm->nwaiters, vm->nwaiters - 1);
+	/* The caches' own slab allocations are not the caller's failures. */
+	if (ret && !(vmflag & VMEM_NOPURGE))
 		vm->stats.fail++;
 	unbalanced = vmem_hash_unbalanced(vm);
 	vmem_reserve_trim(vm, &spare);
@@ -1223,6 +1377,18 @@ void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size)
 
 /* === Arenas === */
 
+/* Move every tag of an arena to @tags: segments, index entries, reserve. */
+static void vmem_tags_gather(struct vmem *vm, struct list_head *tags)
+{
+	struct vmem_seg *idx, *tmp;
+
+	rbtree_postorder_for_each_entry_safe(idx, tmp, &vm->span_tree, rb)
+		list_add(&idx->seglist, tags);
+	vm->span_tree = RB_ROOT;
+	list_splice_init(&vm->segs, tags);
+	list_splice_init(&vm->reserve, tags);
+}
+
 static bool vmem_span_valid(struct vmem *vm, unsigned long base,
 			    unsigned long size)
 {
@@ -1287,9 +1453,11 @@ int vmem_add(struct vmem *vm, unsigned long base, unsigned long size,
  *          and vmem_xfree() of @source, passing constraints on.
  * @qcache_max: Sizes up to this (rounded down to the quantum, at most
  *              %VMEM_QCACHE_MAX quanta) are to be served by quantum caches.
- * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP: whether the arena's own memory
+ *          may be waited for (%VMEM_NOSLEEP fails at once without it).
  *
- * Context: Process context.  May sleep with %VMEM_SLEEP.
+ * Context: Process context: may sleep whatever @vmflag says (it registers
+ * the arena and creates its debugfs directory under a mutex).
  * Return: The arena, or ERR_PTR(-EINVAL) for bad arguments, or
  * ERR_PTR(-ENOMEM).
  */
@@ -1303,14 +1471,13 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	struct vmem *vm;
 	unsigned int i;
 
+	might_sleep();
 	if (!name || !quantum || !is_power_of_2(quantum) ||
 	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK) || !import != !release)
 		return ERR_PTR(-EINVAL);
 	if (size && (base & (quantum - 1) || size & (quantum - 1) ||
 		     base + (size - 1) < base))
 		return ERR_PTR(-EINVAL);
-	if (vmflag & VMEM_SLEEP)
-		might_sleep();
 
 	vm = kzalloc(sizeof(*vm), vmem_gfp(vmflag));
 	if (!vm)
@@ -1346,6 +1513,7 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	vm->cflags = vmflag;
 	INIT_LIST_HEAD(&vm->segs);
 	INIT_LIST_HEAD(&vm->spans);
+	vm->span_tree = RB_ROOT;
 	for (i = 0; i < VMEM_FREELISTS; i++)
 		INIT_LIST_HEAD(&vm->freelist[i]);
 	vm->hash_table = vm->hash0;
@@ -1354,6 +1522,7 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 		INIT_HLIST_HEAD(&vm->hash0[i]);
 	INIT_WORK(&vm->hash_work, vmem_hash_work);
 	init_waitqueue_head(&vm->wq);
+	mutex_init(&vm->purge_mutex);
 	INIT_LIST_HEAD(&vm->node);
 	vm->id = atomic_inc_return(&vmem_next_id);
 
@@ -1365,8 +1534,7 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	if (vmem_qcache_init(vm, vmem_gfp(vmflag))) {
 		LIST_HEAD(tags);
 
-		list_splice(&vm->segs, &tags);
-		list_splice(&vm->reserve, &tags);
+		vmem_tags_gather(vm, &tags);
 		vmem_tags_free(&tags);
 		lockdep_unregister_key(&vm->lock_key);
 		kfree(vm);
@@ -1398,7 +1566,7 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 void vmem_destroy(struct vmem *vm)
 {
 	unsigned long flags, nleaked, leaked;
-	struct vmem_seg *seg, *tmp;
+	struct vmem_seg *seg;
 	unsigned int importers;
 	LIST_HEAD(tags);
 
@@ -1427,13 +1595,10 @@ void vmem_destroy(struct vmem *vm)
 		pr_warn("%s('%s'): leaked %lu allocations (%lu bytes)\n",
 			__func__, vm->name, nleaked, leaked);
 
-	list_for_each_entry_safe(seg, tmp, &vm->segs, seglist) {
-		list_del(&seg->seglist);
-		if (seg->type == VMEM_SEG_SPAN && seg->imported)
+	list_for_each_entry(seg, &vm->spans, spanlist)
+		if (seg->imported)
 			vmem_release(vm, seg->start, seg->size);
-		list_add(&seg->seglist, &tags);
-	}
-	list_splice_init(&vm->reserve, &tags);
+	vmem_tags_gather(vm, &tags);
 	vmem_tags_free(&tags);
 	if (vm->hash_table != vm->hash0)
 		kvfree(vm->hash_table);
@@ -1504,18 +1669,11 @@ bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
 		return false;
 	spin_lock_irqsave(&vm->lock, flags);
 	vm->stats.contains++;
-	if (!size || last < addr)
-		goto out;
-	list_for_each_entry(span, &vm->spans, spanlist) {
+	if (size && last >= addr) {
 		vm->stats.contains_search++;
-		if (span->start > addr)
-			break;
-		if (last <= vmem_seg_last(span)) {
-			found = true;
-			break;
-		}
+		span = vmem_span_find(vm, addr, NULL, NULL);
+		found = span && last <= vmem_seg_last(span);
 	}
-out:
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return found;
 }
@@ -1547,7 +1705,9 @@ void vmem_walk(struct vmem *vm, unsigned int typemask,
 	spin_unlock_irqrestore(&vm->lock, flags);
 }
 
-/* === Consistency === */
+/* === Consistency (CONFIG_VMEM_DEBUG: tests only) === */
+
+#ifdef CONFIG_VMEM_DEBUG
 
 static const char *vmem_check_locked(struct vmem *vm)
 {
@@ -1687,6 +1847,7 @@ const char *vmem_check(struct vmem *vm)
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return err;
 }
+#endif /* CONFIG_VMEM_DEBUG */
 
 /* === Set-up === */
 
@@ -1703,11 +1864,36 @@ int vmem_core_init(void)
 }
 
 /**
- * vmem_core_exit() - Destroy the boundary-tag cache.
+ * vmem_arena_abandon() - Stop the deferred work of an arena left behind.
+ * @vm: An arena that its client never destroyed, at module unload.
  *
- * Context: Process context, after every arena is destroyed.
+ * The arena itself stays: its memory is leaked, not freed under a client
+ * that may still point at it.
+ *
+ * Context: Process context.
  */
-void vmem_core_exit(void)
+void vmem_arena_abandon(struct vmem *vm)
 {
+	cancel_work_sync(&vm->hash_work);
+	if (vm->nqcache)
+		cancel_work_sync(&vm->purge_work);
+}
+
+/**
+ * vmem_core_exit() - Destroy the boundary-tag cache.
+ * @abandoned: Arenas never destroyed, which still hold tags.
+ *
+ * With arenas left, the cache stays too (destroying a cache that still has
+ * objects is a kernel warning, and their memory is leaked anyway).
+ *
+ * Context: Process context, after every arena is destroyed or abandoned.
+ */
+void vmem_core_exit(unsigned int abandoned)
+{
+	if (abandoned) {
+		pr_warn("%u arenas were never destroyed: leaking them and the boundary-tag cache\n",
+			abandoned);
+		return;
+	}
 	kmem_cache_destroy(vmem_seg_cache);
 }

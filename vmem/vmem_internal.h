@@ -10,6 +10,8 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/rcupdate.h>
@@ -22,6 +24,8 @@
 #define VMEM_SEG_ALLOC	VMEM_ALLOC
 #define VMEM_SEG_FREE	VMEM_FREE
 #define VMEM_SEG_SPAN	VMEM_SPAN
+/* A span's entry in the arena's tree of spans (not on the segment list). */
+#define VMEM_SEG_INDEX	0x80
 
 #define VMEM_FREELISTS	BITS_PER_LONG
 
@@ -32,11 +36,12 @@
 
 /*
  * Boundary tags one operation may consume: an allocation splits a free
- * segment into at most three (two new tags), and a span needs a span marker
- * and a free segment.  An import adds a span and allocates from it.
+ * segment into at most three (two new tags), and a span needs a span marker,
+ * its entry in the tree of spans and a free segment.  An import adds a span
+ * and allocates from it.
  */
 #define VMEM_TAGS_PER_ALLOC	2
-#define VMEM_TAGS_PER_SPAN	2
+#define VMEM_TAGS_PER_SPAN	3
 #define VMEM_TAGS_PER_IMPORT	(VMEM_TAGS_PER_SPAN + VMEM_TAGS_PER_ALLOC)
 /*
  * An internal vmflag, refused from callers: a failed allocation does not
@@ -49,6 +54,13 @@
 #define VMEM_MAG_MAX		128
 /* Contended depot acquisitions that make the magazine size double. */
 #define VMEM_MAG_CONTENTION	16
+
+/*
+ * Objects in a slab of the quantum caches, at most: slabs are the next power
+ * of two above three times qcache_max, itself at most VMEM_QCACHE_MAX quanta,
+ * and the smallest object is one quantum.
+ */
+#define VMEM_SLAB_OBJS_MAX	(4 * VMEM_QCACHE_MAX)
 
 /* Free tags an arena keeps beyond what one operation needs. */
 #define VMEM_TAGS_RESERVE_MAX	32
@@ -64,17 +76,31 @@
  * @freelist: %VMEM_SEG_FREE: the power-of-two freelist of its size.
  * @hash: %VMEM_SEG_ALLOC: the allocation hash chain.
  * @spanlist: %VMEM_SEG_SPAN: the arena's list of spans, in address order.
- * @type: %VMEM_SEG_ALLOC, %VMEM_SEG_FREE or %VMEM_SEG_SPAN.
+ * @rb: %VMEM_SEG_INDEX: node in the arena's tree of spans, by start.
+ * @span: %VMEM_SEG_INDEX: the span marker it stands for.
+ * @type: %VMEM_SEG_ALLOC, %VMEM_SEG_FREE, %VMEM_SEG_SPAN or %VMEM_SEG_INDEX.
  * @imported: %VMEM_SEG_SPAN: the span came from the arena's source.
+ *
+ * A span takes a second tag, its index entry, which sits in the tree of
+ * spans rather than on the segment list, so that segments keep their size:
+ * an rb_node does not fit beside the lists.
  */
 struct vmem_seg {
 	unsigned long start;
 	unsigned long size;
-	struct list_head seglist;
 	union {
-		struct list_head freelist;
-		struct hlist_node hash;
-		struct list_head spanlist;
+		struct {
+			struct list_head seglist;
+			union {
+				struct list_head freelist;
+				struct hlist_node hash;
+				struct list_head spanlist;
+			};
+		};
+		struct {
+			struct rb_node rb;
+			struct vmem_seg *span;
+		};
 	};
 	u8 type;
 	u8 imported;
@@ -138,18 +164,21 @@ struct vmem_mag {
  * struct vmem_slab - A naturally aligned chunk of the arena, cut into the
  *                    objects of one quantum cache.
  * @base: First resource.
- * @held: Objects held by clients (atomic bit operations).
+ * @navail: Objects in @avail.  A slab whose objects are all available is
+ *          given back to the arena at once: it never stays in the cache.
+ * @link: On the cache's partial list while @navail is not 0.
+ * @rcu: Freed after a grace period: frees look slabs up without locks.
  * @avail: Objects in the slab's pool, neither held nor in a magazine
  *         (under the cache's lock).
- * @link: On the cache's partial list while @avail is not 0.
- * @rcu: Freed after a grace period: frees look slabs up without locks.
+ * @held: Objects held by clients (atomic bit operations).
  */
 struct vmem_slab {
 	unsigned long base;
-	unsigned long held;
-	unsigned long avail;
+	unsigned int navail;
 	struct list_head link;
 	struct rcu_head rcu;
+	DECLARE_BITMAP(avail, VMEM_SLAB_OBJS_MAX);
+	DECLARE_BITMAP(held, VMEM_SLAB_OBJS_MAX);
 };
 
 /**
@@ -175,7 +204,7 @@ struct vmem_qcache_cpu {
  *                      and slabs.
  * @vm: The arena.
  * @size: Object size, a multiple of the quantum.
- * @nobj: Objects in a slab (at most BITS_PER_LONG).
+ * @nobj: Objects in a slab (at most %VMEM_SLAB_OBJS_MAX).
  * @lock: Protects the depot, the partial list and the slabs' @avail.
  * @full: Depot: full (or partly full) magazines.
  * @empty: Depot: empty magazines.
@@ -267,6 +296,12 @@ struct vmem_qcache_stats {
  * @wq: %VMEM_SLEEP allocations waiting for space.
  * @free_gen: Bumped whenever space is freed or added; the wait condition.
  * @nwaiters: Sleepers on @wq.
+ * @cached_frees: Frees to the quantum caches that found sleepers waiting:
+ *                a sleeper purges again only if it has grown since its
+ *                last purge.
+ * @purge_gen: Purges for sleepers started: sleepers that find no space at
+ *             once purge once between them.
+ * @purge_mutex: Serializes purges for sleepers.
  * @nimporters: Arenas that import from this one (destroy refuses while > 0).
  * @mem_inuse: Bytes allocated.
  * @mem_total: Bytes in all spans.
@@ -296,6 +331,8 @@ struct vmem {
 
 	struct list_head segs;
 	struct list_head spans;
+	struct rb_root span_tree;
+	unsigned long nspans;
 	struct list_head freelist[VMEM_FREELISTS];
 	unsigned long freemap;
 
@@ -316,6 +353,9 @@ struct vmem {
 	wait_queue_head_t wq;
 	unsigned long free_gen;
 	unsigned int nwaiters;
+	unsigned long cached_frees;
+	unsigned long purge_gen;
+	struct mutex purge_mutex;
 
 	unsigned int nimporters;
 
@@ -331,14 +371,20 @@ struct vmem {
 
 /* vmem_core.c */
 int vmem_core_init(void);
-void vmem_core_exit(void);
+void vmem_core_exit(unsigned int abandoned);
+void vmem_arena_abandon(struct vmem *vm);
+#ifdef CONFIG_VMEM_DEBUG
 const char *vmem_check(struct vmem *vm);
+#endif
 void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size);
 void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
 		   unsigned long allocated);
 int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp);
-long vmem_tags_live(void);
 unsigned int vmem_freelist_index(unsigned long size);
+void vmem_cached_free_wake(struct vmem *vm);
+#ifdef CONFIG_VMEM_DEBUG
+long vmem_tags_live(void);
+#endif
 
 /* vmem_qcache.c */
 int vmem_qcache_init(struct vmem *vm, gfp_t gfp);

@@ -34,6 +34,29 @@ EXPORT_SYMBOL_NS_GPL(vmem_arena_size, VMEM_NS);
 EXPORT_SYMBOL_NS_GPL(vmem_contains, VMEM_NS);
 EXPORT_SYMBOL_NS_GPL(vmem_walk, VMEM_NS);
 
+/*
+ * The internals the KUnit suites look at, for a test module built apart
+ * from vmem.ko (CONFIG_VMEM_KUNIT_TEST=m); nothing without KUnit.
+ */
+#if IS_ENABLED(CONFIG_VMEM_KUNIT_TEST)
+#include <kunit/visibility.h>
+
+EXPORT_SYMBOL_IF_KUNIT(vmem_check);
+EXPORT_SYMBOL_IF_KUNIT(vmem_tags_live);
+EXPORT_SYMBOL_IF_KUNIT(vmem_freelist_index);
+EXPORT_SYMBOL_IF_KUNIT(vmem_depot_contended);
+EXPORT_SYMBOL_IF_KUNIT(vmem_qcache_reap);
+EXPORT_SYMBOL_IF_KUNIT(vmem_qcache_purge);
+EXPORT_SYMBOL_IF_KUNIT(vmem_qcache_cpu_dead);
+EXPORT_SYMBOL_IF_KUNIT(vmem_qcache_stats);
+EXPORT_SYMBOL_IF_KUNIT(vmem_shrink_count);
+EXPORT_SYMBOL_IF_KUNIT(vmem_shrink_scan);
+EXPORT_SYMBOL_IF_KUNIT(vmem_show_arenas);
+EXPORT_SYMBOL_IF_KUNIT(vmem_show_stats);
+EXPORT_SYMBOL_IF_KUNIT(vmem_show_segments);
+EXPORT_SYMBOL_IF_KUNIT(vmem_show_freelists);
+#endif
+
 /* === Memory pressure: reap the depots of every quantum cache === */
 
 static void vmem_count_arena(struct vmem *vm, void *arg)
@@ -144,6 +167,14 @@ static int vmem_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
+/* === Unloading with arenas a client never destroyed === */
+
+static void vmem_abandon_arena(struct vmem *vm, void *arg)
+{
+	(*(unsigned int *)arg)++;
+	vmem_arena_abandon(vm);
+}
+
 static int __init vmem_init(void)
 {
 	int ret;
@@ -165,16 +196,26 @@ static int __init vmem_init(void)
 fail_cpuhp:
 	cpuhp_remove_state_nocalls(vmem_cpuhp_state);
 fail_core:
-	vmem_core_exit();
+	vmem_core_exit(0);
 	return ret;
 }
 
+/*
+ * Arenas left behind by a client that was unloaded without destroying them
+ * cannot be torn down (their import and release functions may be gone with
+ * it): their deferred work is cancelled, so that nothing runs in this
+ * module's text once it is gone, and their memory, boundary-tag cache
+ * included, is left.
+ */
 static void __exit vmem_exit(void)
 {
-	vmem_debugfs_exit();
+	unsigned int abandoned = 0;
+
 	vmem_shrinker_exit();
 	cpuhp_remove_state_nocalls(vmem_cpuhp_state);
-	vmem_core_exit();
+	vmem_arenas_apply(vmem_abandon_arena, &abandoned, false);
+	vmem_debugfs_exit();
+	vmem_core_exit(abandoned);
 }
 
 module_init(vmem_init);

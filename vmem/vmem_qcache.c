@@ -27,7 +27,7 @@
  *   from and gives back to the arena, so a million allocations of a cached
  *   size cost the arena a few thousand segments.
  *
- * Every slab records which of its objects clients hold, in a word changed
+ * Every slab records which of its objects clients hold, in a bitmap changed
  * with atomic bit operations: the only atomics of the CPU path.  Magazines
  * hold objects as slab and index, so allocation finds that word at once;
  * a free looks its slab up by address (an XArray, read under RCU).  That
@@ -133,27 +133,39 @@ static struct vmem_slab *vmem_slab_of(struct vmem_qcache *qc,
 	return xa_load(&qc->slabs, addr >> qc->vm->slab_shift);
 }
 
-static unsigned long vmem_slab_mask(struct vmem_qcache *qc)
-{
-	return qc->nobj == BITS_PER_LONG ? ~0UL : BIT(qc->nobj) - 1;
-}
-
 /*
  * Give an object back to its slab's pool, under the depot lock.  A slab
- * whose objects are all back is taken out and returned through @release.
+ * whose objects are all back is taken out and returned through @release:
+ * no slab stays in the cache without an object held or in a magazine.
  */
 static void vmem_slab_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 			  unsigned long obj, struct list_head *release)
 {
 	lockdep_assert_held(&qc->lock);
-	if (!slab->avail)
+	if (!slab->navail++)
 		list_add(&slab->link, &qc->partial);
-	slab->avail |= BIT(obj);
-	if (slab->avail == vmem_slab_mask(qc)) {
+	__set_bit(obj, slab->avail);
+	if (slab->navail == qc->nobj) {
 		list_move(&slab->link, release);
 		qc->nslabs--;
 		qc->slab_bytes -= qc->vm->slab_size;
 	}
+}
+
+/* Take an object from the pool of the first slab on the partial list. */
+static struct vmem_round vmem_slab_get(struct vmem_qcache *qc)
+{
+	struct vmem_slab *slab;
+	struct vmem_round r;
+
+	lockdep_assert_held(&qc->lock);
+	slab = list_first_entry(&qc->partial, struct vmem_slab, link);
+	r.slab = slab;
+	r.obj = find_first_bit(slab->avail, qc->nobj);
+	__clear_bit(r.obj, slab->avail);
+	if (!--slab->navail)
+		list_del(&slab->link);
+	return r;
 }
 
 /* Return slabs to the arena.  No locks held. */
@@ -186,10 +198,12 @@ static void vmem_mag_unload(struct vmem_qcache *qc, struct vmem_mag *mag,
 }
 
 /*
- * Carve a new slab out of the arena and put it on the partial list.  Called
- * without locks, with interrupts as the caller had them.
+ * Carve a new slab out of the arena, every object in its pool, for the
+ * caller to put on the partial list.  Called without locks, with interrupts
+ * as the caller had them.
  */
-static int vmem_slab_create(struct vmem_qcache *qc, unsigned int vmflag)
+static struct vmem_slab *vmem_slab_create(struct vmem_qcache *qc,
+					  unsigned int vmflag)
 {
 	struct vmem *vm = qc->vm;
 	struct vmem_slab *slab;
@@ -199,7 +213,7 @@ static int vmem_slab_create(struct vmem_qcache *qc, unsigned int vmflag)
 	slab = kzalloc(sizeof(*slab), vmflag & VMEM_SLEEP ? GFP_KERNEL :
 			GFP_ATOMIC | __GFP_NOWARN);
 	if (!slab)
-		return -ENOMEM;
+		return NULL;
 	/*
 	 * Neither wait for space nor purge the caches here: when no slab can
 	 * be had, the caller allocates the object from the arena, and waits
@@ -208,10 +222,11 @@ static int vmem_slab_create(struct vmem_qcache *qc, unsigned int vmflag)
 	ret = vmem_slab_alloc(vm, &base);
 	if (ret) {
 		kfree(slab);
-		return ret;
+		return NULL;
 	}
 	slab->base = base;
-	slab->avail = vmem_slab_mask(qc);
+	bitmap_fill(slab->avail, qc->nobj);
+	slab->navail = qc->nobj;
 	xa_lock_irqsave(&qc->slabs, flags);
 	ret = xa_err(__xa_store(&qc->slabs, base >> vm->slab_shift, slab,
 				vmflag & VMEM_SLEEP ? GFP_KERNEL :
@@ -220,14 +235,9 @@ static int vmem_slab_create(struct vmem_qcache *qc, unsigned int vmflag)
 	if (ret) {
 		vmem_arena_free(vm, base, vm->slab_size);
 		kfree(slab);
-		return ret;
+		return NULL;
 	}
-	spin_lock_irqsave(&qc->lock, flags);
-	list_add(&slab->link, &qc->partial);
-	qc->nslabs++;
-	qc->slab_bytes += vm->slab_size;
-	spin_unlock_irqrestore(&qc->lock, flags);
-	return 0;
+	return slab;
 }
 
 /*
@@ -240,31 +250,29 @@ static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
 	struct vmem_mag *mag = vmem_mag_alloc(READ_ONCE(qc->magsize), gfp);
 	struct vmem_slab *slab;
 	unsigned long flags;
-	int ret = 0;
 
 	if (!mag)
 		return -ENOMEM;
 	spin_lock_irqsave(&qc->lock, flags);
 	if (list_empty(&qc->partial)) {
 		spin_unlock_irqrestore(&qc->lock, flags);
-		ret = vmem_slab_create(qc, vmflag);
-		if (ret) {
+		slab = vmem_slab_create(qc, vmflag);
+		if (!slab) {
 			kfree(mag);
-			return ret;
+			return -ENOMEM;
 		}
 		spin_lock_irqsave(&qc->lock, flags);
+		/*
+		 * First on the list, so that this magazine draws from it even
+		 * if other slabs came meanwhile: a slab none of whose objects
+		 * is held or in a magazine would never go back.
+		 */
+		list_add(&slab->link, &qc->partial);
+		qc->nslabs++;
+		qc->slab_bytes += qc->vm->slab_size;
 	}
-	while (mag->rounds < mag->size && !list_empty(&qc->partial)) {
-		unsigned int obj;
-
-		slab = list_first_entry(&qc->partial, struct vmem_slab, link);
-		obj = __ffs(slab->avail);
-		slab->avail &= ~BIT(obj);
-		if (!slab->avail)
-			list_del(&slab->link);
-		mag->round[mag->rounds].slab = slab;
-		mag->round[mag->rounds++].obj = obj;
-	}
+	while (mag->rounds < mag->size && !list_empty(&qc->partial))
+		mag->round[mag->rounds++] = vmem_slab_get(qc);
 	if (mag->rounds)
 		vmem_mag_push_list(&qc->full, &qc->nfull, mag);
 	else
@@ -388,7 +396,7 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 		if (tries == 2 || vmem_qcache_refill(qc, vmflag))
 			return -ENOMEM;
 
-	set_bit(r.obj, &r.slab->held);
+	set_bit(r.obj, r.slab->held);
 	*addrp = r.slab->base + r.obj * qc->size;
 	return 0;
 }
@@ -422,7 +430,7 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 	off = addr - slab->base;
 	obj = off / qc->size;
 	held = obj * qc->size == off && obj < qc->nobj &&
-	       test_and_clear_bit(obj, &slab->held);
+	       test_and_clear_bit(obj, slab->held);
 	rcu_read_unlock();
 	if (!held) {
 		vmem_bad_free(vm, addr, size, 0);
@@ -438,6 +446,7 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 		spin_unlock_irqrestore(&qc->lock, flags);
 		vmem_slabs_release(qc, &release);
 	}
+	vmem_cached_free_wake(vm);
 	return true;
 }
 
@@ -734,8 +743,10 @@ void vmem_qcache_destroy(struct vmem *vm, unsigned long *nleaked,
 		vmem_qcache_reap_one(qc);
 		/* What is left are slabs with objects still held. */
 		xa_for_each(&qc->slabs, index, slab) {
-			*nleaked += hweight_long(slab->held);
-			*leaked += hweight_long(slab->held) * qc->size;
+			unsigned long n = bitmap_weight(slab->held, qc->nobj);
+
+			*nleaked += n;
+			*leaked += n * qc->size;
 			vmem_arena_free(vm, slab->base, vm->slab_size);
 			kfree(slab);
 		}

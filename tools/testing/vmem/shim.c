@@ -517,6 +517,72 @@ int shim_flush_work(void)
 	}
 }
 
+/* === Binary search trees (the kernel's rbtree interface) === */
+
+static void shim_rb_replace(struct rb_node *old, struct rb_node *new,
+			    struct rb_root *root)
+{
+	struct rb_node *parent = old->rb_parent;
+
+	if (!parent)
+		root->rb_node = new;
+	else if (parent->rb_left == old)
+		parent->rb_left = new;
+	else
+		parent->rb_right = new;
+	if (new)
+		new->rb_parent = parent;
+}
+
+void rb_erase(struct rb_node *node, struct rb_root *root)
+{
+	struct rb_node *next;
+
+	if (!node->rb_left) {
+		shim_rb_replace(node, node->rb_right, root);
+	} else if (!node->rb_right) {
+		shim_rb_replace(node, node->rb_left, root);
+	} else {
+		/* The successor takes the node's place. */
+		for (next = node->rb_right; next->rb_left; next = next->rb_left)
+			;
+		if (next->rb_parent != node) {
+			shim_rb_replace(next, next->rb_right, root);
+			next->rb_right = node->rb_right;
+			next->rb_right->rb_parent = next;
+		}
+		shim_rb_replace(node, next, root);
+		next->rb_left = node->rb_left;
+		next->rb_left->rb_parent = next;
+	}
+}
+
+static struct rb_node *shim_rb_left_deepest(const struct rb_node *node)
+{
+	for (;;) {
+		if (node->rb_left)
+			node = node->rb_left;
+		else if (node->rb_right)
+			node = node->rb_right;
+		else
+			return (struct rb_node *)node;
+	}
+}
+
+struct rb_node *rb_first_postorder(const struct rb_root *root)
+{
+	return root->rb_node ? shim_rb_left_deepest(root->rb_node) : NULL;
+}
+
+struct rb_node *rb_next_postorder(const struct rb_node *node)
+{
+	const struct rb_node *parent = node->rb_parent;
+
+	if (parent && node == parent->rb_left && parent->rb_right)
+		return shim_rb_left_deepest(parent->rb_right);
+	return (struct rb_node *)parent;
+}
+
 /* === The environment of the core === */
 
 void vmem_arena_register(struct vmem *vm)

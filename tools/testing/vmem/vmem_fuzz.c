@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		VMEM_FUZZ_ONE(buf, len);
 		n++;
 	}
-	vmem_core_exit();
+	vmem_core_exit(0);
 	printf("vmem_fuzz: %d inputs: ok\n", n);
 	return 0;
 }

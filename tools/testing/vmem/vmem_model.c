@@ -693,7 +693,7 @@ static int vt_check_arena(int idx)
 		slab = xa_load(&qc->slabs, b->addr >> vm->slab_shift);
 		if (!slab || vt_slab_cache(vm, slab->base, vm->slab_size) != qc ||
 		    (b->addr - slab->base) % b->size ||
-		    !(slab->held & BIT((b->addr - slab->base) / b->size)))
+		    !test_bit((b->addr - slab->base) / b->size, slab->held))
 			return vt_fail("%s: cached block [%#lx, +%#lx) is not held in a slab",
 				       a->name, b->addr, b->size);
 		for (j = 0; j < a->nlive; j++)
@@ -752,6 +752,8 @@ static long vt_tags_expected(void)
 			continue;
 		list_for_each(pos, &vt_w[i].vm->segs)
 			n++;
+		/* Each span's index entry sits in the tree of spans. */
+		n += vt_w[i].vm->nspans;
 		n += vt_w[i].vm->nreserve;
 	}
 	return n;

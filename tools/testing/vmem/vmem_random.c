@@ -133,7 +133,7 @@ int main(int argc, char **argv)
 			_exit(1);
 		return 1;
 	}
-	vmem_core_exit();
+	vmem_core_exit(0);
 	printf("vmem_random: seeds %lu..%lu, %lu operations each: %s\n",
 	       first, seed - 1, ops, "ok");
 	return 0;

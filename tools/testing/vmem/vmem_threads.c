@@ -351,7 +351,7 @@ int main(int argc, char **argv)
 	CHECK(!vmem_tags_live() && !shim_allocs_live,
 	      "%ld tags, %ld allocations left", vmem_tags_live(),
 	      shim_allocs_live);
-	vmem_core_exit();
+	vmem_core_exit(0);
 	printf("vmem_threads: %s\n", failures ? "FAILED" : "ok");
 	return !!failures;
 }

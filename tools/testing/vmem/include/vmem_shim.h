@@ -52,6 +52,7 @@ typedef unsigned int gfp_t;
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp_t(t, v, lo, hi)	min((t)max((t)(v), (t)(lo)), (t)(hi))
+#define min_t(t, a, b)		min((t)(a), (t)(b))
 #define round_up(x, y)		((((x) - 1) | ((__typeof__(x))((y) - 1))) + 1)
 #define swap(a, b) \
 	do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
@@ -291,21 +292,77 @@ typedef struct { int counter; } atomic_t;
 #define atomic_long_inc(v)	__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
 #define atomic_long_dec(v)	__atomic_sub_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
 #define atomic_long_read(v)	__atomic_load_n(&(v)->counter, __ATOMIC_SEQ_CST)
+#define atomic_long_add(i, v)	__atomic_add_fetch(&(v)->counter, i, __ATOMIC_SEQ_CST)
 #define atomic_inc_return(v)	__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
 
 static inline void set_bit(long nr, volatile unsigned long *addr)
 {
-	__atomic_fetch_or(addr, BIT(nr), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(addr + nr / BITS_PER_LONG,
+			  BIT(nr % BITS_PER_LONG), __ATOMIC_SEQ_CST);
 }
 
 static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
 {
-	return __atomic_fetch_and(addr, ~BIT(nr), __ATOMIC_SEQ_CST) & BIT(nr);
+	return __atomic_fetch_and(addr + nr / BITS_PER_LONG,
+				  ~BIT(nr % BITS_PER_LONG), __ATOMIC_SEQ_CST) &
+	       BIT(nr % BITS_PER_LONG);
 }
 
 static inline unsigned int hweight_long(unsigned long w)
 {
 	return __builtin_popcountl(w);
+}
+
+/* Bitmaps of any length, in longs as the kernel's. */
+#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
+#define DECLARE_BITMAP(name, bits)	unsigned long name[BITS_TO_LONGS(bits)]
+#define BIT_WORD(nr)		((nr) / BITS_PER_LONG)
+#define BIT_MASK(nr)		(1UL << ((nr) % BITS_PER_LONG))
+
+static inline void __set_bit(long nr, unsigned long *addr)
+{
+	addr[BIT_WORD(nr)] |= BIT_MASK(nr);
+}
+
+static inline void __clear_bit(long nr, unsigned long *addr)
+{
+	addr[BIT_WORD(nr)] &= ~BIT_MASK(nr);
+}
+
+static inline bool test_bit(long nr, const unsigned long *addr)
+{
+	return addr[BIT_WORD(nr)] & BIT_MASK(nr);
+}
+
+static inline unsigned long find_first_bit(const unsigned long *addr,
+					   unsigned long size)
+{
+	unsigned long i;
+
+	for (i = 0; i * BITS_PER_LONG < size; i++)
+		if (addr[i])
+			return min(i * BITS_PER_LONG + __builtin_ctzl(addr[i]),
+				   size);
+	return size;
+}
+
+static inline void bitmap_fill(unsigned long *dst, unsigned int nbits)
+{
+	unsigned int i;
+
+	memset(dst, 0, BITS_TO_LONGS(nbits) * sizeof(long));
+	for (i = 0; i < nbits; i++)
+		__set_bit(i, dst);
+}
+
+static inline unsigned int bitmap_weight(const unsigned long *src,
+					 unsigned int nbits)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nbits; i++)
+		n += test_bit(i, src);
+	return n;
 }
 
 static inline unsigned long roundup_pow_of_two(unsigned long n)
@@ -400,6 +457,20 @@ bool shim_spin_held(spinlock_t *l);
 
 __attribute__((noreturn)) void shim_bug(const char *what, const char *where);
 
+/* A broken invariant of vmem itself: as fatal here as a kernel splat. */
+#define WARN_ON_ONCE(cond) \
+	({ bool __c = !!(cond); if (__c) shim_bug(#cond, __func__); __c; })
+
+/* Sleeping locks: pthread mutexes; taking one may sleep. */
+struct mutex {
+	pthread_mutex_t mutex;
+};
+
+#define mutex_init(m)		pthread_mutex_init(&(m)->mutex, NULL)
+#define mutex_lock(m) \
+	do { might_sleep(); pthread_mutex_lock(&(m)->mutex); } while (0)
+#define mutex_unlock(m)		pthread_mutex_unlock(&(m)->mutex)
+
 /*
  * Slab and page allocators, counting what is live, with fault injection:
  * shim_fail_after fails the allocation that brings the count of
@@ -444,6 +515,49 @@ static inline size_t strscpy(char *dst, const char *src, size_t size)
 	dst[len] = 0;
 	return len;
 }
+
+/*
+ * Red-black trees: a plain binary search tree with the kernel's interface
+ * (rb_insert_color() does no balancing).  Right for every shape; slow only
+ * for shapes the tests do not make.
+ */
+struct rb_node {
+	struct rb_node *rb_parent, *rb_right, *rb_left;
+};
+
+struct rb_root {
+	struct rb_node *rb_node;
+};
+
+#define RB_ROOT			((struct rb_root) { NULL })
+#define rb_entry(ptr, type, member)	container_of(ptr, type, member)
+#define rb_entry_safe(ptr, type, member) \
+	({ typeof(ptr) ____p = (ptr); \
+	   ____p ? rb_entry(____p, type, member) : NULL; })
+
+static inline void rb_link_node(struct rb_node *node, struct rb_node *parent,
+				struct rb_node **link)
+{
+	node->rb_parent = parent;
+	node->rb_left = NULL;
+	node->rb_right = NULL;
+	*link = node;
+}
+
+static inline void rb_insert_color(struct rb_node *node, struct rb_root *root)
+{
+}
+
+void rb_erase(struct rb_node *node, struct rb_root *root);
+struct rb_node *rb_first_postorder(const struct rb_root *root);
+struct rb_node *rb_next_postorder(const struct rb_node *node);
+
+#define rbtree_postorder_for_each_entry_safe(pos, n, root, field)	\
+	for (pos = rb_entry_safe(rb_first_postorder(root),		\
+				 typeof(*pos), field);			\
+	     pos && ({ n = rb_entry_safe(rb_next_postorder(&pos->field), \
+					 typeof(*pos), field); 1; });	\
+	     pos = n)
 
 /*
  * RCU: readers only count their depth (sleeping inside aborts); kfree_rcu()
