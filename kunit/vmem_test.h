@@ -87,18 +87,21 @@ static inline void vmem_test_destroy_action(void *vm)
 	vmem_destroy(vm);
 }
 
-/* vmem_create() that asserts success and destroys the arena at the end. */
+/*
+ * vmem_create() with quantum caches up to @qcache_max, that asserts success
+ * and destroys the arena at the end.
+ */
 static inline struct vmem *
-vmem_test_create_full(struct kunit *test, const char *name,
-		      unsigned long base, unsigned long size,
-		      unsigned long quantum, vmem_import_t *import,
-		      vmem_release_t *release, struct vmem *source,
-		      unsigned int vmflag)
+vmem_test_create_qc(struct kunit *test, const char *name, unsigned long base,
+		    unsigned long size, unsigned long quantum,
+		    vmem_import_t *import, vmem_release_t *release,
+		    struct vmem *source, unsigned long qcache_max,
+		    unsigned int vmflag)
 {
 	struct vmem *vm;
 
 	vm = vmem_create(name, base, size, quantum, import, release, source,
-			 0, vmflag);
+			 qcache_max, vmflag);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL_MSG(test, vm,
 					 "vmem_create(%s, %#lx, %#lx, %#lx) failed",
 					 name, base, size, quantum);
@@ -107,6 +110,18 @@ vmem_test_create_full(struct kunit *test, const char *name,
 						  vmem_test_destroy_action,
 						  vm));
 	return vm;
+}
+
+/* vmem_test_create_qc() without quantum caches. */
+static inline struct vmem *
+vmem_test_create_full(struct kunit *test, const char *name,
+		      unsigned long base, unsigned long size,
+		      unsigned long quantum, vmem_import_t *import,
+		      vmem_release_t *release, struct vmem *source,
+		      unsigned int vmflag)
+{
+	return vmem_test_create_qc(test, name, base, size, quantum, import,
+				   release, source, 0, vmflag);
 }
 
 /* A plain arena with one span (or none if size is 0). */
@@ -150,6 +165,111 @@ static inline void vmem_test_destroy(struct kunit *test, struct vmem *vm)
 	KUNIT_ASSERT_NULL_MSG(test, __why, "vmem_check(%s): %s",	\
 			      __vm->name, __why);			\
 } while (0)
+
+/* Let the arena's deferred work (hash resizing, purges) run now. */
+static inline void vmem_test_flush_work(struct vmem *vm)
+{
+	flush_work(&vm->hash_work);
+	if (vm->nqcache)
+		flush_work(&vm->purge_work);
+}
+
+/*
+ * Footprint: once deferred work has run, the allocation hash is within a
+ * constant factor of the live segments, both ways, and no slab of a
+ * quantum cache is without an object held by a client or in a magazine.
+ */
+#define VMEM_TEST_EXPECT_FOOTPRINT(test, vm) do {			\
+	struct vmem *__vm = (vm);					\
+	const char *__why;						\
+									\
+	vmem_test_flush_work(__vm);					\
+	__why = vmem_test_footprint(__vm);				\
+	KUNIT_EXPECT_NULL_MSG(test, __why, "footprint of %s: %s",	\
+			      __vm->name, __why);			\
+} while (0)
+
+static inline const char *vmem_test_footprint(struct vmem *vm)
+{
+	unsigned long flags, buckets, nbusy, index, nslabs;
+	struct vmem_slab *slab;
+	const char *why = NULL;
+	unsigned int i;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	buckets = 1UL << vm->hash_bits;
+	nbusy = vm->nbusy;
+	if (buckets > max(VMEM_HASH_INITIAL, 8 * nbusy))
+		why = "hash table too large for the live segments";
+	else if (nbusy > 2 * buckets && vm->hash_bits < VMEM_HASH_MAX_BITS)
+		why = "hash table too small for the live segments";
+	else if ((vm->hash_table == vm->hash0) !=
+		 (vm->hash_bits == VMEM_HASH_INITIAL_BITS))
+		why = "embedded hash table not used at its size";
+	spin_unlock_irqrestore(&vm->lock, flags);
+
+	for (i = 0; i < vm->nqcache && !why; i++) {
+		struct vmem_qcache *qc = vm->qcache[i];
+
+		nslabs = 0;
+		spin_lock_irqsave(&qc->lock, flags);
+		xa_for_each(&qc->slabs, index, slab) {
+			nslabs++;
+			if (slab->navail >= qc->nobj)
+				why = "a slab with every object available stays in its cache";
+		}
+		if (nslabs != qc->nslabs)
+			why = "slab count differs from the slabs";
+		spin_unlock_irqrestore(&qc->lock, flags);
+	}
+	return why;
+}
+
+static inline void vmem_test_span_cb(void *arg, unsigned long addr,
+				     unsigned long size)
+{
+	unsigned long *spans = arg;
+	unsigned long n = spans[0];
+
+	if (n < 8) {
+		spans[1 + 2 * n] = addr;
+		spans[2 + 2 * n] = size;
+	}
+	spans[0] = n + 1;
+}
+
+/*
+ * After every object was freed: purging the caches gives everything back
+ * (no slab left, mem_inuse 0), and each span can then be allocated whole.
+ */
+static inline void vmem_test_expect_all_back(struct kunit *test,
+					     struct vmem *vm)
+{
+	unsigned long spans[17] = { 0 }, addr, i;
+	unsigned int c;
+
+	vmem_qcache_purge(vm, true);
+	VMEM_TEST_EXPECT_FOOTPRINT(test, vm);
+	KUNIT_EXPECT_EQ_MSG(test, vm->mem_inuse, 0UL,
+			    "%s: allocated after everything was freed and purged",
+			    vm->name);
+	for (c = 0; c < vm->nqcache; c++)
+		KUNIT_EXPECT_EQ_MSG(test, vm->qcache[c]->nslabs, 0UL,
+				    "%s: slabs of size %#lx left after a purge",
+				    vm->name, vm->qcache[c]->size);
+	vmem_walk(vm, VMEM_SPAN, vmem_test_span_cb, spans);
+	for (i = 0; i < min(spans[0], 8UL); i++) {
+		unsigned long base = spans[1 + 2 * i], size = spans[2 + 2 * i];
+
+		if (vmem_xalloc(vm, size, 0, 0, 0, base, base + size - 1,
+				VMEM_NOSLEEP, &addr)) {
+			KUNIT_FAIL(test, "%s: span [%#lx, +%#lx) cannot be allocated whole after everything was freed",
+				   vm->name, base, size);
+			continue;
+		}
+		vmem_xfree(vm, addr, size);
+	}
+}
 
 /* vmem_size() of allocated and of free bytes in one go. */
 #define VMEM_TEST_EXPECT_SIZES(test, vm, inuse, free) do {		\

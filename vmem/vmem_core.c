@@ -117,6 +117,9 @@ static inline void vmem_tags_count(long n)
  * @minaddr: Lowest allowed resource.
  * @maxaddr: Highest allowed resource (inclusive).
  * @constrained: Anything beyond quantum alignment is asked for.
+ * @cached: A size of the quantum caches, from vmem_alloc(): after a purge
+ *          the caches are asked again, since the space the purge gave back
+ *          may be in slabs that clients still use.
  */
 struct vmem_req {
 	unsigned long size;
@@ -126,6 +129,7 @@ struct vmem_req {
 	unsigned long minaddr;
 	unsigned long maxaddr;
 	bool constrained;
+	bool cached;
 };
 
 static inline unsigned long vmem_seg_last(const struct vmem_seg *seg)
@@ -401,10 +405,11 @@ static void vmem_hash_update(struct vmem *vm, bool unbalanced,
 /*
  * The span with the highest start at or below @addr, or NULL; when @linkp
  * is given, also where an index entry for a span starting at @addr goes.
+ * Adds the number of tree nodes visited to *@steps.
  */
 static struct vmem_seg *vmem_span_find(struct vmem *vm, unsigned long addr,
 				       struct rb_node **parentp,
-				       struct rb_node ***linkp)
+				       struct rb_node ***linkp, u64 *steps)
 {
 	struct rb_node **link = &vm->span_tree.rb_node, *parent = NULL;
 	struct vmem_seg *found = NULL;
@@ -412,6 +417,7 @@ static struct vmem_seg *vmem_span_find(struct vmem *vm, unsigned long addr,
 	while (*link) {
 		struct vmem_seg *idx = rb_entry(*link, struct vmem_seg, rb);
 
+		(*steps)++;
 		parent = *link;
 		if (idx->start <= addr) {
 			found = idx->span;
@@ -438,9 +444,10 @@ static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
 	unsigned long last = base + size - 1;
 	struct vmem_seg *span, *seg, *idx, *next, *prev;
 	struct rb_node **link, *parent;
+	u64 steps = 0;
 
 	lockdep_assert_held(&vm->lock);
-	prev = vmem_span_find(vm, base, &parent, &link);
+	prev = vmem_span_find(vm, base, &parent, &link, &steps);
 	if (prev)
 		next = list_is_last(&prev->spanlist, &vm->spans) ? NULL :
 		       list_next_entry(prev, spanlist);
@@ -923,22 +930,36 @@ give_back:
 /* === Allocation and free === */
 
 /*
- * Give back what the quantum caches hold, for a sleeper that found no
- * space.  Sleepers that come at once purge once between them: each passes
- * the value of vm->purge_gen it saw when it found no space, and a purge
- * that started after that (serialized by the mutex, so also finished) has
- * done the job already.
+ * Could a purge give a sleeper space it has not seen?  Not if one started
+ * since the sleeper began to wait (@registered: vm->purge_gen then) and no
+ * free to the caches came after that purge started: what the caches held
+ * before it, it gave back.
  */
-static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long seen)
+static bool vmem_sleeper_needs_purge(struct vmem *vm, unsigned long registered)
+{
+	lockdep_assert_held(&vm->lock);
+	return vm->purge_gen == registered ||
+	       vm->cached_frees != vm->purged_frees;
+}
+
+/*
+ * Give back what the quantum caches hold, for a sleeper that found no
+ * space, unless another sleeper's purge did it meanwhile: purges are
+ * serialized, so sleepers woken together purge once between them, and
+ * there is at most one purge for each free to the caches.
+ */
+static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long registered)
 {
 	unsigned long flags;
 	bool purge;
 
 	mutex_lock(&vm->purge_mutex);
 	spin_lock_irqsave(&vm->lock, flags);
-	purge = vm->purge_gen == seen;
-	if (purge)
+	purge = vmem_sleeper_needs_purge(vm, registered);
+	if (purge) {
 		vm->purge_gen++;
+		vm->purged_frees = vm->cached_frees;
+	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (purge)
 		vmem_qcache_purge(vm, true);
@@ -974,13 +995,22 @@ void vmem_cached_free_wake(struct vmem *vm)
 	wake_up_all(&vm->wq);
 }
 
+/* After a purge, a cached size tries its cache again.  Without the lock. */
+static int vmem_cache_retry(struct vmem *vm, const struct vmem_req *r,
+			    unsigned int vmflag, unsigned long *addrp)
+{
+	if (!r->cached)
+		return -ENOMEM;
+	return vmem_qcache_alloc(vm, r->size, vmflag, addrp);
+}
+
 static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			 unsigned int vmflag, unsigned long *addrp)
 {
 	unsigned int policy = vmflag & VMEM_POLICY_MASK;
 	bool can_purge = vm->nqcache && !(vmflag & VMEM_NOPURGE);
 	bool unbalanced, purged = false, waiting = false;
-	unsigned long flags, gen, frees_seen = 0, purge_seen;
+	unsigned long flags, gen, registered = 0;
 	LIST_HEAD(spare);
 	int ret;
 
@@ -1012,7 +1042,10 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			purged = true;
 			spin_unlock_irqrestore(&vm->lock, flags);
 			vmem_qcache_purge(vm, false);
+			ret = vmem_cache_retry(vm, r, vmflag, addrp);
 			spin_lock_irqsave(&vm->lock, flags);
+			if (!ret)
+				break;
 			continue;
 		}
 
@@ -1024,16 +1057,17 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		if (!waiting) {
 			waiting = true;
 			WRITE_ONCE(vm->nwaiters, vm->nwaiters + 1);
+			registered = vm->purge_gen;
 		}
 		gen = vm->free_gen;
-		if (can_purge && (!purged || vm->cached_frees != frees_seen)) {
-			/* Purge when the caches may have gained something. */
+		if (can_purge && vmem_sleeper_needs_purge(vm, registered)) {
 			purged = true;
-			frees_seen = vm->cached_frees;
-			purge_seen = vm->purge_gen;
 			spin_unlock_irqrestore(&vm->lock, flags);
-			vmem_purge_for_sleeper(vm, purge_seen);
+			vmem_purge_for_sleeper(vm, registered);
+			ret = vmem_cache_retry(vm, r, vmflag, addrp);
 			spin_lock_irqsave(&vm->lock, flags);
+			if (!ret)
+				break;
 			continue;
 		}
 
@@ -1130,6 +1164,7 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
 	r.maxaddr = maxaddr;
 	r.constrained = align > vm->quantum || phase || nocross ||
 			minaddr != VMEM_ADDR_MIN || maxaddr != VMEM_ADDR_MAX;
+	r.cached = false;
 	return vmem_do_alloc(vm, &r, vmflag, addrp);
 }
 
@@ -1203,6 +1238,7 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 			might_sleep();
 		if (!vmem_qcache_alloc(vm, size, vmflag, addrp))
 			return 0;
+		r.cached = true;
 	}
 	r.size = size;
 	r.align = vm->quantum;
@@ -1670,8 +1706,8 @@ bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
 	spin_lock_irqsave(&vm->lock, flags);
 	vm->stats.contains++;
 	if (size && last >= addr) {
-		vm->stats.contains_search++;
-		span = vmem_span_find(vm, addr, NULL, NULL);
+		span = vmem_span_find(vm, addr, NULL, NULL,
+				      &vm->stats.contains_search);
 		found = span && last <= vmem_seg_last(span);
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
@@ -1708,6 +1744,32 @@ void vmem_walk(struct vmem *vm, unsigned int typemask,
 /* === Consistency (CONFIG_VMEM_DEBUG: tests only) === */
 
 #ifdef CONFIG_VMEM_DEBUG
+
+/* The tree of spans holds one entry per span, and finds each. */
+static const char *vmem_check_span_tree(struct vmem *vm)
+{
+	struct vmem_seg *span, *idx, *tmp;
+	unsigned long n = 0;
+
+	rbtree_postorder_for_each_entry_safe(idx, tmp, &vm->span_tree, rb) {
+		if (idx->type != VMEM_SEG_INDEX ||
+		    idx->span->type != VMEM_SEG_SPAN ||
+		    idx->start != idx->span->start ||
+		    idx->size != idx->span->size)
+			return "span tree entry does not describe its span";
+		n++;
+	}
+	if (n != vm->nspans)
+		return "span tree entries differ from the span count";
+	list_for_each_entry(span, &vm->spans, spanlist) {
+		u64 steps = 0;
+
+		if (vmem_span_find(vm, span->start, NULL, NULL, &steps) != span)
+			return "span not found in the span tree";
+		n--;
+	}
+	return n ? "span list differs from the span count" : NULL;
+}
 
 static const char *vmem_check_locked(struct vmem *vm)
 {
@@ -1823,7 +1885,7 @@ static const char *vmem_check_locked(struct vmem *vm)
 		n++;
 	if (n != vm->nreserve)
 		return "tag reserve count is wrong";
-	return NULL;
+	return vmem_check_span_tree(vm);
 }
 
 /**

@@ -83,13 +83,10 @@ void vmem_show_arenas(struct seq_file *m)
 void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 {
 	const struct vmem_stats *st = &vm->stats;
-	unsigned long flags, nspans = 0;
-	struct vmem_seg *span;
+	unsigned long flags;
 	unsigned int i;
 
 	spin_lock_irqsave(&vm->lock, flags);
-	list_for_each_entry(span, &vm->spans, spanlist)
-		nspans++;
 	seq_printf(m, "name %s\n", vm->name);
 	seq_printf(m, "quantum %lu\n", vm->quantum);
 	seq_printf(m, "qcache_max %lu\n", vm->qcache_max);
@@ -108,7 +105,7 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 	seq_printf(m, "import %llu\n", st->import);
 	seq_printf(m, "release %llu\n", st->release);
 	seq_printf(m, "bad_free %llu\n", st->bad_free);
-	seq_printf(m, "spans %lu\n", nspans);
+	seq_printf(m, "spans %lu\n", vm->nspans);
 	seq_printf(m, "segs_alloc %lu\n", vm->nbusy);
 	seq_printf(m, "segs_free %lu\n", vm->nfree);
 	seq_printf(m, "hash_buckets %lu\n", 1UL << vm->hash_bits);

@@ -296,11 +296,10 @@ struct vmem_qcache_stats {
  * @wq: %VMEM_SLEEP allocations waiting for space.
  * @free_gen: Bumped whenever space is freed or added; the wait condition.
  * @nwaiters: Sleepers on @wq.
- * @cached_frees: Frees to the quantum caches that found sleepers waiting:
- *                a sleeper purges again only if it has grown since its
- *                last purge.
- * @purge_gen: Purges for sleepers started: sleepers that find no space at
- *             once purge once between them.
+ * @cached_frees: Frees to the quantum caches that found sleepers waiting.
+ * @purged_frees: @cached_frees when the last purge for sleepers started: a
+ *                sleeper purges again only if more came since.
+ * @purge_gen: Purges for sleepers started.
  * @purge_mutex: Serializes purges for sleepers.
  * @nimporters: Arenas that import from this one (destroy refuses while > 0).
  * @mem_inuse: Bytes allocated.
@@ -354,6 +353,7 @@ struct vmem {
 	unsigned long free_gen;
 	unsigned int nwaiters;
 	unsigned long cached_frees;
+	unsigned long purged_frees;
 	unsigned long purge_gen;
 	struct mutex purge_mutex;
 
