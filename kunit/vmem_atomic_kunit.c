@@ -4,7 +4,9 @@
  * under a spinlock, from a softirq timer and from hard interrupt context
  * (an hrtimer in HRTIMER_MODE_REL_HARD), many times over, on a plain and on
  * an importing arena, and racing with process-context users of the same
- * arena.  Under lockdep this checks the irq-safety of the arena locks.
+ * arena.  Every case runs without and with quantum caches, whose CPU layer
+ * and depot then see the same contexts.  Under lockdep this checks the
+ * irq-safety of the arena and depot locks.
  */
 #include <kunit/test.h>
 #include <linux/hrtimer.h>
@@ -24,12 +26,48 @@ static const unsigned int policies[] = {
 	VMEM_INSTANTFIT, VMEM_BESTFIT, VMEM_NEXTFIT,
 };
 
+/* The parameter of every case: qcache_max of the arenas it makes. */
+static const unsigned long atomic_qcache_max[] = { 0, 8 * Q };
+
+static void atomic_param_desc(const unsigned long *qcache_max, char *desc)
+{
+	if (*qcache_max)
+		snprintf(desc, KUNIT_PARAM_DESC_SIZE,
+			 "quantum caches up to %lu quanta", *qcache_max / Q);
+	else
+		strscpy(desc, "no quantum caches", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(atomic, atomic_qcache_max, atomic_param_desc);
+
+/* An arena of the case's kind, importing from @source if it is set. */
+static struct vmem *atomic_arena(struct kunit *test, const char *name,
+				 unsigned long base, unsigned long size,
+				 struct vmem *source)
+{
+	return vmem_test_create_qc(test, name, base, size, Q, NULL, NULL,
+				   source,
+				   *(const unsigned long *)test->param_value,
+				   VMEM_SLEEP);
+}
+
+/* Everything went back: caches purged, leaf before root. */
+static void atomic_expect_all_back(struct kunit *test, struct vmem *leaf,
+				   struct vmem *root)
+{
+	if (leaf)
+		vmem_test_expect_all_back(test, leaf);
+	vmem_test_expect_all_back(test, root);
+	KUNIT_EXPECT_EQ(test, root->stats.alloc, root->stats.free);
+}
+
 /* One burst: up to LIVE allocations of mixed kinds, then free them all. */
 struct burst {
 	struct vmem *vm;
 	struct rnd_state rnd;
 	unsigned long addr[LIVE];
 	unsigned long size[LIVE];
+	bool xalloc[LIVE];
 	unsigned int ops;
 	unsigned int fails;
 	unsigned int bad;
@@ -45,7 +83,8 @@ static void burst_run(struct burst *b)
 		unsigned long size = Q * (1 + (r >> 8) % 8);
 		int ret;
 
-		if (r & BIT(20)) {
+		b->xalloc[n] = r & BIT(20);
+		if (b->xalloc[n]) {
 			ret = vmem_xalloc(b->vm, size, 4 * Q, Q, 0, 0,
 					  ULONG_MAX, flags, &b->addr[n]);
 			if (!ret && (b->addr[n] & (4 * Q - 1)) != Q)
@@ -64,12 +103,17 @@ static void burst_run(struct burst *b)
 		b->bad++;
 	if (n && !vmem_contains(b->vm, b->addr[0], b->size[0]))
 		b->bad++;
+	/* Cached objects share a segment: their slab's. */
 	i = 0;
 	vmem_walk(b->vm, VMEM_ALLOC, vmem_test_count_cb, &i);
-	if (i < n)
+	if (i < n && !b->vm->nqcache)
 		b->bad++;
-	while (n--)
-		vmem_xfree(b->vm, b->addr[n], b->size[n]);
+	while (n--) {
+		if (b->xalloc[n])
+			vmem_xfree(b->vm, b->addr[n], b->size[n]);
+		else
+			vmem_free(b->vm, b->addr[n], b->size[n]);
+	}
 }
 
 static void burst_init(struct burst *b, struct vmem *vm, u32 seed)
@@ -87,12 +131,14 @@ static void expect_burst_ok(struct kunit *test, struct burst *b,
 			    b->fails, b->ops);
 	KUNIT_EXPECT_EQ(test, b->bad, 0U);
 	KUNIT_EXPECT_EQ(test, vmem_size(b->vm, VMEM_ALLOC), 0UL);
+	KUNIT_EXPECT_EQ(test, b->vm->stats.bad_free, 0ULL);
 	VMEM_TEST_CHECK(test, b->vm);
+	atomic_expect_all_back(test, NULL, b->vm);
 }
 
 static void atomic_irqs_off(struct kunit *test)
 {
-	struct vmem *vm = vmem_test_create(test, BASE, NQ * Q, Q);
+	struct vmem *vm = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
 	struct burst *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	unsigned long flags;
 	unsigned int i;
@@ -105,14 +151,13 @@ static void atomic_irqs_off(struct kunit *test)
 		local_irq_restore(flags);
 	}
 	expect_burst_ok(test, b, 20 * LIVE);
-	KUNIT_EXPECT_EQ(test, vm->stats.alloc, vm->stats.free);
 }
 
 static DEFINE_SPINLOCK(outer_lock);
 
 static void atomic_under_spinlock(struct kunit *test)
 {
-	struct vmem *vm = vmem_test_create(test, BASE, NQ * Q, Q);
+	struct vmem *vm = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
 	struct burst *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	unsigned int i;
 
@@ -196,23 +241,24 @@ static void hard_finish(struct kunit *test, struct hard *h)
 
 static void atomic_hardirq(struct kunit *test)
 {
-	struct vmem *vm = vmem_test_create(test, BASE, NQ * Q, Q);
+	struct vmem *vm = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
 	struct hard *h = hard_start(test, vm, 3);
 
 	hard_finish(test, h);
-	KUNIT_EXPECT_EQ(test, vm->stats.alloc, (u64)FIRES * LIVE);
-	KUNIT_EXPECT_EQ(test, vm->stats.free, (u64)FIRES * LIVE);
+	/* Without caches, every one of them went through the arena. */
+	if (!vm->nqcache)
+		KUNIT_EXPECT_GE(test, vm->stats.alloc, (u64)FIRES * LIVE);
 }
 
 /* Imports and releases happen in hard interrupt context too. */
 static void atomic_hardirq_importing(struct kunit *test)
 {
-	struct vmem *root = vmem_test_create(test, BASE, NQ * Q, Q);
-	struct vmem *leaf = vmem_test_create_child(test, "kunit-leaf", root,
-						   Q);
+	struct vmem *root = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
+	struct vmem *leaf = atomic_arena(test, "kunit-leaf", 0, 0, root);
 	struct hard *h = hard_start(test, leaf, 4);
 
 	hard_finish(test, h);
+	atomic_expect_all_back(test, leaf, root);
 	KUNIT_EXPECT_GT(test, leaf->stats.import, 0ULL);
 	KUNIT_EXPECT_EQ(test, leaf->stats.import, leaf->stats.release);
 	VMEM_TEST_EXPECT_SIZES(test, leaf, 0, 0);
@@ -223,7 +269,7 @@ static void atomic_hardirq_importing(struct kunit *test)
 /* Process context keeps using the arena while the hrtimer fires. */
 static void atomic_hardirq_races_process(struct kunit *test)
 {
-	struct vmem *vm = vmem_test_create(test, BASE, NQ * Q, Q);
+	struct vmem *vm = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
 	struct burst *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	struct hard *h;
 	unsigned int rounds = 0;
@@ -239,7 +285,6 @@ static void atomic_hardirq_races_process(struct kunit *test)
 	}
 	hard_finish(test, h);
 	expect_burst_ok(test, b, rounds * LIVE);
-	KUNIT_EXPECT_EQ(test, vm->stats.alloc, vm->stats.free);
 }
 
 /* Blocks allocated in process context are freed in hard irq context. */
@@ -270,9 +315,8 @@ static void hard_free_cancel(void *data)
 
 static void atomic_free_in_hardirq(struct kunit *test)
 {
-	struct vmem *root = vmem_test_create(test, BASE, NQ * Q, Q);
-	struct vmem *leaf = vmem_test_create_child(test, "kunit-leaf", root,
-						   Q);
+	struct vmem *root = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
+	struct vmem *leaf = atomic_arena(test, "kunit-leaf", 0, 0, root);
 	struct hard_free *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
 	unsigned int i;
 
@@ -291,6 +335,7 @@ static void atomic_free_in_hardirq(struct kunit *test)
 	KUNIT_ASSERT_NE(test, 0UL,
 			wait_for_completion_timeout(&h->done,
 						    VMEM_TEST_TIMEOUT));
+	atomic_expect_all_back(test, leaf, root);
 	VMEM_TEST_EXPECT_SIZES(test, leaf, 0, 0);
 	VMEM_TEST_EXPECT_SIZES(test, root, 0, NQ * Q);
 	KUNIT_EXPECT_EQ(test, leaf->stats.bad_free, 0ULL);
@@ -341,7 +386,7 @@ static void hard_add_cancel(void *data)
 
 static void atomic_add_in_hardirq(struct kunit *test)
 {
-	struct vmem *vm = vmem_test_create(test, 0, 0, Q);
+	struct vmem *vm = atomic_arena(test, "kunit", 0, 0, NULL);
 	struct hard_add *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, h);
@@ -393,7 +438,7 @@ static void soft_cancel(void *data)
 
 static void atomic_softirq(struct kunit *test)
 {
-	struct vmem *vm = vmem_test_create(test, BASE, NQ * Q, Q);
+	struct vmem *vm = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
 	struct soft *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
@@ -468,9 +513,8 @@ static int racer_fn(void *data)
 
 static void atomic_threads_race(struct kunit *test)
 {
-	struct vmem *root = vmem_test_create(test, BASE, NQ * Q, Q);
-	struct vmem *leaf = vmem_test_create_child(test, "kunit-leaf", root,
-						   Q);
+	struct vmem *root = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
+	struct vmem *leaf = atomic_arena(test, "kunit-leaf", 0, 0, root);
 	struct racer *rc = kunit_kcalloc(test, 4, sizeof(*rc), GFP_KERNEL);
 	unsigned int i;
 
@@ -495,6 +539,7 @@ static void atomic_threads_race(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, rc[i].fails, 0U);
 		KUNIT_EXPECT_EQ(test, rc[i].bad, 0U);
 	}
+	atomic_expect_all_back(test, leaf, root);
 	VMEM_TEST_EXPECT_SIZES(test, leaf, 0, 0);
 	VMEM_TEST_EXPECT_SIZES(test, root, 0, NQ * Q);
 	KUNIT_EXPECT_EQ(test, root->stats.bad_free, 0ULL);
@@ -504,15 +549,15 @@ static void atomic_threads_race(struct kunit *test)
 }
 
 static struct kunit_case vmem_atomic_cases[] = {
-	KUNIT_CASE(atomic_irqs_off),
-	KUNIT_CASE(atomic_under_spinlock),
-	KUNIT_CASE(atomic_hardirq),
-	KUNIT_CASE(atomic_hardirq_importing),
-	KUNIT_CASE(atomic_hardirq_races_process),
-	KUNIT_CASE(atomic_free_in_hardirq),
-	KUNIT_CASE(atomic_add_in_hardirq),
-	KUNIT_CASE(atomic_softirq),
-	KUNIT_CASE(atomic_threads_race),
+	KUNIT_CASE_PARAM(atomic_irqs_off, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_under_spinlock, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_hardirq, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_hardirq_importing, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_hardirq_races_process, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_free_in_hardirq, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_add_in_hardirq, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_softirq, atomic_gen_params),
+	KUNIT_CASE_PARAM(atomic_threads_race, atomic_gen_params),
 	{}
 };
 

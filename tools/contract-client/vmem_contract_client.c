@@ -4,14 +4,32 @@
  * vmem.ko, from <linux/vmem.h> and vmem.ko's Module.symvers alone, and calls
  * every function of the contract, so that building it proves each one is
  * declared, exported and importable.  Loaded beside vmem.ko it runs a short
- * smoke test and refuses to load when that fails.
+ * smoke test and refuses to load when that fails, then checks what the
+ * contract promises and an implementation could quietly break:
+ *
+ * - a sleeping allocation is woken when space comes back through a free to
+ *   a quantum cache;
+ * - after every allocation of an arena with quantum caches is freed, from
+ *   every CPU, the whole arena can be allocated at once;
+ * - an arena that grew to thousands of allocations and was emptied again
+ *   (contract_emptied, kept until unload) is small again: the test script
+ *   reads its hash_buckets in debugfs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/vmem.h>
+
+/* Kept until unload, for the test script to read in debugfs. */
+static struct vmem *emptied;
 
 static void contract_client_count(void *arg, unsigned long addr,
 				  unsigned long size)
@@ -21,7 +39,205 @@ static void contract_client_count(void *arg, unsigned long addr,
 	*bytes += size;
 }
 
-static int __init contract_client_init(void)
+/* 4096 allocations of one, all freed. */
+static int contract_client_emptied(void)
+{
+	unsigned long *addr;
+	int n, ret = 0;
+
+	emptied = vmem_create("contract_emptied", 0, 1UL << 20, 1, NULL, NULL,
+			      NULL, 0, VMEM_SLEEP);
+	if (IS_ERR(emptied)) {
+		ret = PTR_ERR(emptied);
+		emptied = NULL;
+		return ret;
+	}
+	addr = kcalloc(4096, sizeof(*addr), GFP_KERNEL);
+	if (!addr)
+		return -ENOMEM;
+	for (n = 0; n < 4096; n++) {
+		ret = vmem_alloc(emptied, 1, VMEM_SLEEP, &addr[n]);
+		if (ret)
+			break;
+	}
+	while (n--)
+		vmem_free(emptied, addr[n], 1);
+	kfree(addr);
+	return ret;
+}
+
+struct contract_sleeper {
+	struct vmem *vm;
+	unsigned long size;
+	unsigned long addr;
+	int ret;
+	struct completion done;
+};
+
+static int contract_sleeper_fn(void *data)
+{
+	struct contract_sleeper *s = data;
+
+	allow_signal(SIGKILL);
+	s->ret = vmem_alloc(s->vm, s->size, VMEM_SLEEP, &s->addr);
+	complete(&s->done);
+	return 0;
+}
+
+/*
+ * Arena [0, 64), quantum 1, quantum caches up to 16: one cached object
+ * taken, a sleeper asking for 32 waits; freeing the object must wake it.
+ */
+static int contract_client_cached_wake(void)
+{
+	struct contract_sleeper s = { .size = 32, .ret = 1 };
+	struct task_struct *task;
+	unsigned long obj;
+	int ret;
+
+	s.vm = vmem_create("contract_wake", 0, 64, 1, NULL, NULL, NULL, 16,
+			   VMEM_SLEEP);
+	if (IS_ERR(s.vm))
+		return PTR_ERR(s.vm);
+	init_completion(&s.done);
+	ret = vmem_alloc(s.vm, 1, VMEM_SLEEP, &obj);
+	if (ret)
+		goto out;
+	task = kthread_run(contract_sleeper_fn, &s, "contract_sleeper");
+	if (IS_ERR(task)) {
+		vmem_free(s.vm, obj, 1);
+		ret = PTR_ERR(task);
+		goto out;
+	}
+	get_task_struct(task);
+	/* It has nothing to get until the object comes back. */
+	if (wait_for_completion_timeout(&s.done, HZ / 5)) {
+		pr_err("a sleeper got 32 of an arena of 64 holding 1: %d\n",
+		       s.ret);
+		ret = -EINVAL;
+	}
+	vmem_free(s.vm, obj, 1);
+	if (!ret && !wait_for_completion_timeout(&s.done, 5 * HZ)) {
+		pr_err("lost wake-up: a free to a quantum cache did not wake a sleeper\n");
+		send_sig(SIGKILL, task, 1);
+		wait_for_completion(&s.done);
+		ret = -ETIMEDOUT;
+	}
+	if (!ret && s.ret) {
+		pr_err("the woken sleeper failed: %d\n", s.ret);
+		ret = s.ret;
+	}
+	if (!s.ret)
+		vmem_free(s.vm, s.addr, 32);
+	kthread_stop(task);
+	put_task_struct(task);
+out:
+	vmem_destroy(s.vm);
+	return ret;
+}
+
+struct contract_worker {
+	struct vmem *vm;
+	unsigned int seed;
+	int ret;
+	struct completion done;
+};
+
+/* Allocate and free cached sizes, then free everything. */
+static int contract_worker_fn(void *data)
+{
+	struct contract_worker *w = data;
+	unsigned long addr[64], size[64];
+	unsigned int i, n = 0, r = w->seed;
+
+	for (i = 0; i < 20000; i++) {
+		r = r * 1103515245 + 12345;
+		if (n && (n == 64 || (r >> 16) % 2)) {
+			unsigned int k = (r >> 17) % n;
+
+			vmem_free(w->vm, addr[k], size[k]);
+			addr[k] = addr[--n];
+			size[k] = size[n];
+		} else {
+			size[n] = 1 + (r >> 17) % 4;
+			if (!vmem_alloc(w->vm, size[n], VMEM_NOSLEEP, &addr[n]))
+				n++;
+		}
+		if (!(i % 256))
+			cond_resched();
+	}
+	while (n--)
+		vmem_free(w->vm, addr[n], size[n]);
+	complete(&w->done);
+	return 0;
+}
+
+/* Workers on every CPU, everything freed: the whole arena is there. */
+static int contract_client_all_back(void)
+{
+	unsigned int ncpu = num_online_cpus(), i = 0, cpu;
+	struct contract_worker *w;
+	unsigned long addr;
+	struct vmem *vm;
+	int ret = 0;
+
+	vm = vmem_create("contract_churn", 0, 1UL << 16, 1, NULL, NULL, NULL,
+			 4, VMEM_SLEEP);
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	w = kcalloc(ncpu, sizeof(*w), GFP_KERNEL);
+	if (!w) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		if (i >= ncpu)
+			break;
+		w[i].vm = vm;
+		w[i].seed = 17 + i;
+		init_completion(&w[i].done);
+		t = kthread_create(contract_worker_fn, &w[i], "contract_w/%u",
+				   cpu);
+		if (IS_ERR(t)) {
+			ret = PTR_ERR(t);
+			break;
+		}
+		kthread_bind(t, cpu);
+		wake_up_process(t);
+		i++;
+	}
+	while (i--)
+		wait_for_completion(&w[i].done);
+	kfree(w);
+	if (ret)
+		goto out;
+	if (vmem_size(vm, VMEM_ALLOC)) {
+		pr_err("%lu bytes allocated after everything was freed\n",
+		       vmem_size(vm, VMEM_ALLOC));
+		ret = -EINVAL;
+		goto out;
+	}
+	/* Other CPUs' magazines come back shortly after a first failure. */
+	for (i = 0; i < 10; i++) {
+		ret = vmem_xalloc(vm, 1UL << 16, 0, 0, 0, 0, VMEM_ADDR_MAX,
+				  VMEM_NOSLEEP, &addr);
+		if (ret != -ENOMEM)
+			break;
+		msleep(100);
+	}
+	if (ret)
+		pr_err("the whole arena cannot be allocated after everything was freed: %d\n",
+		       ret);
+	else
+		vmem_xfree(vm, addr, 1UL << 16);
+out:
+	vmem_destroy(vm);
+	return ret;
+}
+
+static int __init contract_client_smoke(void)
 {
 	unsigned long addr, xaddr, walked = 0;
 	struct vmem *vm;
@@ -56,10 +272,29 @@ out:
 		pr_err("smoke test failed: %d\n", ret);
 	return ret;
 }
+
+static int __init contract_client_init(void)
+{
+	int ret;
+
+	ret = contract_client_smoke();
+	if (!ret)
+		ret = contract_client_cached_wake();
+	if (!ret)
+		ret = contract_client_all_back();
+	if (!ret)
+		ret = contract_client_emptied();
+	if (ret) {
+		vmem_destroy(emptied);
+		pr_err("failed: %d\n", ret);
+	}
+	return ret;
+}
 module_init(contract_client_init);
 
 static void __exit contract_client_exit(void)
 {
+	vmem_destroy(emptied);
 }
 module_exit(contract_client_exit);
 

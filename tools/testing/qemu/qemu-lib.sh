@@ -154,7 +154,7 @@ vmemq_initramfs()
 	install -m 0755 "$VMEMQ_DIR/init" "$root/init"
 	for ko in vmem.ko samples/vmem_client/vmem_client.ko \
 		  tools/contract-client/vmem_contract_client.ko \
-		  tools/testing/qemu/modules/{vmem_misuse,spl_standin,vmem_clash}.ko; do
+		  tools/testing/qemu/modules/{vmem_misuse,spl_standin,vmem_clash,vmem_abandon}.ko; do
 		install -m 0644 "$bdir/$ko" "$root/lib/vmemq/" ||
 			die "$bdir/$ko is missing"
 	done

@@ -52,11 +52,16 @@ TEST_STEPS = [
     ("vmem-debugfs-gone", 0),
     ("insmod-vmem-again", 0),
     ("insmod-contract_client", 0),
+    ("contract-emptied-small", 0),
     ("rmmod-contract_client", 0),
     ("insmod-vmem_misuse", 0),
     ("rmmod-vmem_misuse", 0),
     ("rmmod-vmem-again", 0),
     ("vmem-debugfs-gone-again", 0),
+    ("insmod-vmem-abandon", 0),
+    ("insmod-vmem_abandon", 0),
+    ("rmmod-vmem_abandon", 0),
+    ("rmmod-vmem-abandoned", 0),
     ("rmmod-spl_standin", 0),
 ]
 
@@ -527,6 +532,15 @@ def cmd_check(args):
     c.check(mu is not None and not [l for l in mu.lines if l.startswith("vmem")],
             "unloading vmem_misuse and vmem is silent",
             [l for l in mu.lines if l.startswith("vmem")] if mu else [])
+
+    _, ab = find(blocks, "dmesg", "abandon")
+    want = ["vmem: unloading with 1 arenas not destroyed",
+            "vmem: 1 arenas were never destroyed: leaking them and the boundary-tag cache"]
+    got = [DMESG_TIME.sub("", l) for l in ab.lines
+           if DMESG_TIME.sub("", l).startswith("vmem:")] if ab else []
+    c.check(got == want,
+            "unloading vmem after a client left an arena: one line each, "
+            "the arena's work stopped and its memory left", detail=got)
 
     _, calls = find(blocks, "file", "/sys/module/spl_standin/parameters/vmem_size_calls")
     c.check(calls is not None and calls.lines[:1] == ["0"],
