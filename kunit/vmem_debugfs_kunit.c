@@ -3,16 +3,22 @@
  * debugfs: the files of each arena (root-only, 0400), directory names
  * (sanitized, unique for equal names, removed on destroy), and the exact
  * contents of arenas, stats, segments and freelists, read through
- * vmem_show_*() into a seq_file of our own and parsed.
+ * vmem_show_*() into a seq_file of our own and parsed; and reads of the
+ * real files, through a debugfs mount of the test's own, racing with
+ * vmem_destroy() (under KASAN, a read that outlived its arena shows).
  */
 #include <kunit/test.h>
 #include <linux/debugfs.h>
 #include <linux/dcache.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/mount.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/uio.h>
 #include "vmem_test.h"
 
 #define Q	0x100UL
@@ -518,6 +524,125 @@ static void debugfs_freelists_file(struct kunit *test)
 	}
 }
 
+/*
+ * Reads a debugfs file over and over until told to stop, as a read(2)
+ * would: debugfs's proxy (debugfs_file_get(), the file's seq_file read,
+ * debugfs_file_put()), into a kernel buffer.
+ */
+struct race_reader {
+	struct file *file;
+	bool stop;
+	unsigned long reads;
+	ssize_t error;
+	struct completion done;
+};
+
+static int race_reader_fn(void *data)
+{
+	struct race_reader *r = data;
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+
+	while (buf && !READ_ONCE(r->stop)) {
+		struct dentry *dentry = r->file->f_path.dentry;
+		struct kvec kv = { .iov_base = buf, .iov_len = PAGE_SIZE };
+		struct iov_iter iter;
+		struct kiocb kiocb;
+		ssize_t n;
+
+		n = debugfs_file_get(dentry);
+		if (!n) {
+			init_sync_kiocb(&kiocb, r->file);
+			iov_iter_kvec(&iter, ITER_DEST, &kv, 1, PAGE_SIZE);
+			n = seq_read_iter(&kiocb, &iter);
+			debugfs_file_put(dentry);
+		}
+		if (n > 0)
+			r->reads++;
+		else
+			r->error = n;
+		cond_resched();
+	}
+	kfree(buf);
+	complete(&r->done);
+	return 0;
+}
+
+static void mntput_action(void *mnt)
+{
+	mntput(mnt);
+}
+
+/* Each file of an arena is being read while the arena is destroyed. */
+static void debugfs_read_races_destroy(struct kunit *test)
+{
+	static const char * const files[] = { "stats", "segments", "freelists" };
+	struct file_system_type *type;
+	struct race_reader *r;
+	struct vfsmount *mnt;
+	unsigned int round;
+
+	need_debugfs(test);
+	type = get_fs_type("debugfs");
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	mnt = vfs_kern_mount(type, 0, "debugfs", NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, mntput_action,
+							   mnt));
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+
+	for (round = 0; round < 3 * ARRAY_SIZE(files); round++) {
+		struct vmem *vm;
+		struct path path = { .mnt = mnt };
+		struct task_struct *t;
+		unsigned long addr[64], i;
+
+		vm = vmem_create("kunit-race", 0, 1UL << 16, 1, NULL, NULL,
+				 NULL, 4, VMEM_SLEEP);
+		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm);
+		for (i = 0; i < 64; i++)
+			KUNIT_EXPECT_EQ(test, vmem_alloc(vm, 1 + i % 8,
+							 VMEM_SLEEP, &addr[i]),
+					0);
+		path.dentry = debugfs_lookup(files[round % ARRAY_SIZE(files)],
+					     vm->debugfs);
+		if (!path.dentry) {
+			vmem_destroy(vm);
+			KUNIT_FAIL(test, "no debugfs file %s",
+				   files[round % ARRAY_SIZE(files)]);
+			return;
+		}
+		r->file = dentry_open(&path, O_RDONLY, current_cred());
+		dput(path.dentry);
+		if (IS_ERR(r->file)) {
+			vmem_destroy(vm);
+			KUNIT_FAIL(test, "dentry_open: %ld", PTR_ERR(r->file));
+			return;
+		}
+		r->stop = false;
+		r->reads = 0;
+		r->error = 0;
+		init_completion(&r->done);
+		t = kthread_run(race_reader_fn, r, "vmem_kunit_read");
+		if (IS_ERR(t)) {
+			fput(r->file);
+			vmem_destroy(vm);
+			KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(t));
+			return;
+		}
+		/* Destroy once reads are under way. */
+		for (i = 0; i < 1000 && !READ_ONCE(r->reads); i++)
+			usleep_range(100, 200);
+		for (i = 0; i < 64; i++)
+			vmem_free(vm, addr[i], 1 + i % 8);
+		vmem_destroy(vm);
+		WRITE_ONCE(r->stop, true);
+		wait_for_completion(&r->done);
+		fput(r->file);
+		KUNIT_EXPECT_GT_MSG(test, r->reads, 0UL, "read: %zd", r->error);
+	}
+}
+
 static struct kunit_case vmem_debugfs_cases[] = {
 	KUNIT_CASE(debugfs_files_are_root_only),
 	KUNIT_CASE(debugfs_dir_named_after_arena),
@@ -530,6 +655,7 @@ static struct kunit_case vmem_debugfs_cases[] = {
 	KUNIT_CASE(debugfs_segments_file),
 	KUNIT_CASE(debugfs_segments_import),
 	KUNIT_CASE(debugfs_freelists_file),
+	KUNIT_CASE(debugfs_read_races_destroy),
 	{}
 };
 

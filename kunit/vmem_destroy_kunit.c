@@ -3,10 +3,14 @@
  * vmem_destroy() with allocations still live: every boundary tag goes back
  * to the slab cache, imported spans go back to the source (through the
  * release function), all the way up a stack of arenas, and no WARN is
- * raised for the leak (a warning line is asked for).
+ * raised for the leak (a warning line is asked for).  Destroying an arena
+ * while its deferred work is pending, or while the shrinker walks the
+ * arenas on another CPU, leaves nothing running on freed memory.
  */
 #include <kunit/test.h>
+#include <linux/kthread.h>
 #include <linux/panic.h>
+#include <linux/shrinker.h>
 #include <linux/prandom.h>
 #include "vmem_test.h"
 
@@ -213,6 +217,85 @@ static void destroy_many_arenas(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vmem_tags_live(), tags);
 }
 
+/* Arenas with cached objects, a hash that grew and purges under way. */
+static struct vmem *busy_arena(struct kunit *test, unsigned int round)
+{
+	struct vmem *vm;
+	unsigned long addr;
+	unsigned int i;
+
+	vm = vmem_create("kunit-busy", 0, 1UL << 20, 1, NULL, NULL, NULL, 8,
+			 VMEM_SLEEP);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm);
+	/* VMEM_NOSLEEP: the hash grows, and shrinks, by deferred work. */
+	for (i = 0; i < 300; i++)
+		KUNIT_ASSERT_EQ(test, vmem_xalloc(vm, 1, 0, 0, 0, 4096 + i,
+						  4096 + i, VMEM_NOSLEEP,
+						  &addr), 0);
+	for (i = 0; i < 300; i++)
+		vmem_xfree(vm, 4096 + i, 1);
+	for (i = 0; i < 64; i++) {
+		KUNIT_ASSERT_EQ(test, vmem_alloc(vm, 1 + i % 8, VMEM_NOSLEEP,
+						 &addr), 0);
+		vmem_free(vm, addr, 1 + i % 8);
+	}
+	/* Another CPU's magazines go by deferred work too. */
+	if (round % 2)
+		vmem_qcache_purge(vm, false);
+	return vm;
+}
+
+/* Destroyed with its hash resize and purge pending: KASAN would see. */
+static void destroy_cancels_deferred_work(struct kunit *test)
+{
+	unsigned int round;
+
+	for (round = 0; round < 40; round++) {
+		struct vmem *vm = busy_arena(test, round);
+
+		vmem_destroy(vm);
+	}
+}
+
+struct shrinker_loop {
+	bool stop;
+	unsigned long scans;
+	struct completion done;
+};
+
+static int shrinker_loop_fn(void *data)
+{
+	struct shrinker_loop *l = data;
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL, .nr_to_scan = 64 };
+
+	while (!READ_ONCE(l->stop)) {
+		vmem_shrink_count(NULL, &sc);
+		vmem_shrink_scan(NULL, &sc);
+		l->scans++;
+		cond_resched();
+	}
+	complete(&l->done);
+	return 0;
+}
+
+/* The shrinker keeps reaping while arenas come and go. */
+static void destroy_races_shrinker(struct kunit *test)
+{
+	struct shrinker_loop *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	struct task_struct *t;
+	unsigned int round;
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	init_completion(&l->done);
+	t = kthread_run(shrinker_loop_fn, l, "vmem_kunit_shrink");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (round = 0; round < 40; round++)
+		vmem_destroy(busy_arena(test, round));
+	WRITE_ONCE(l->stop, true);
+	wait_for_completion(&l->done);
+	KUNIT_EXPECT_GT(test, l->scans, 0UL);
+}
+
 static struct kunit_case vmem_destroy_cases[] = {
 	KUNIT_CASE(destroy_empty_arena),
 	KUNIT_CASE(destroy_with_spans),
@@ -223,6 +306,8 @@ static struct kunit_case vmem_destroy_cases[] = {
 	KUNIT_CASE(destroy_leaf_of_stack),
 	KUNIT_CASE(destroy_stack_bottom_up),
 	KUNIT_CASE(destroy_many_arenas),
+	KUNIT_CASE(destroy_cancels_deferred_work),
+	KUNIT_CASE(destroy_races_shrinker),
 	{}
 };
 
