@@ -995,13 +995,30 @@ void vmem_cached_free_wake(struct vmem *vm)
 	wake_up_all(&vm->wq);
 }
 
-/* After a purge, a cached size tries its cache again.  Without the lock. */
-static int vmem_cache_retry(struct vmem *vm, const struct vmem_req *r,
-			    unsigned int vmflag, unsigned long *addrp)
+/*
+ * Take back what the quantum caches hold: for a sleeper (@vmflag has
+ * VMEM_SLEEP) every CPU's, unless another sleeper's purge did; otherwise
+ * this CPU's and the depot's at once, the other CPUs' by deferred work.
+ * Then a cached size asks its cache again: the space may have gone back to
+ * slabs that clients still use.  Called and returns with the lock held,
+ * dropped meanwhile.  Returns 0 when the cache served the request.
+ */
+static int vmem_purge_and_retry(struct vmem *vm, const struct vmem_req *r,
+				unsigned int vmflag, unsigned long registered,
+				unsigned long *flags, unsigned long *addrp)
+	__must_hold(&vm->lock)
 {
-	if (!r->cached)
-		return -ENOMEM;
-	return vmem_qcache_alloc(vm, r->size, vmflag, addrp);
+	int ret = -ENOMEM;
+
+	spin_unlock_irqrestore(&vm->lock, *flags);
+	if (vmflag & VMEM_SLEEP)
+		vmem_purge_for_sleeper(vm, registered);
+	else
+		vmem_qcache_purge(vm, false);
+	if (r->cached)
+		ret = vmem_qcache_alloc(vm, r->size, vmflag, addrp);
+	spin_lock_irqsave(&vm->lock, *flags);
+	return ret;
 }
 
 static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
@@ -1040,10 +1057,8 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 				break;
 			}
 			purged = true;
-			spin_unlock_irqrestore(&vm->lock, flags);
-			vmem_qcache_purge(vm, false);
-			ret = vmem_cache_retry(vm, r, vmflag, addrp);
-			spin_lock_irqsave(&vm->lock, flags);
+			ret = vmem_purge_and_retry(vm, r, vmflag, 0, &flags,
+						   addrp);
 			if (!ret)
 				break;
 			continue;
@@ -1062,10 +1077,8 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		gen = vm->free_gen;
 		if (can_purge && vmem_sleeper_needs_purge(vm, registered)) {
 			purged = true;
-			spin_unlock_irqrestore(&vm->lock, flags);
-			vmem_purge_for_sleeper(vm, registered);
-			ret = vmem_cache_retry(vm, r, vmflag, addrp);
-			spin_lock_irqsave(&vm->lock, flags);
+			ret = vmem_purge_and_retry(vm, r, vmflag, registered,
+						   &flags, addrp);
 			if (!ret)
 				break;
 			continue;
