@@ -5,8 +5,11 @@
  * quantum cache, vmem_add(), and an importing arena giving a span back to
  * its source), on arenas with and without quantum caches; a sleeper that
  * could be served and is not within the test timeout fails the test, named
- * by the way that should have woken it.  Sleepers woken together purge the
- * caches once between them, not once each.
+ * by the way that should have woken it.  Space that sits in the caches of
+ * an arena importing from the sleeper's counts too: a free to those caches
+ * wakes the source's sleepers, whose purge reaches them, and an importing
+ * arena purges its own caches before it waits in its source.  Sleepers
+ * woken together purge the caches once between them, not once each.
  */
 #include <kunit/test.h>
 #include "vmem_test.h"
@@ -163,7 +166,7 @@ static void live_sleepers_purge_once(struct kunit *test)
 			if (!done[i] && vmem_test_sleeper_finished(s[i]))
 				break;
 			if (i == 3)
-				msleep(10);
+				usleep_range(10000, 20000);
 		}
 		KUNIT_ASSERT_FALSE_MSG(test, time_after(jiffies, end),
 				       "lost wake-up: %u of 4 sleepers served",
@@ -175,8 +178,69 @@ static void live_sleepers_purge_once(struct kunit *test)
 	vmem_test_expect_all_back(test, vm);
 }
 
+/*
+ * An importer with quantum caches took the whole source in cached objects
+ * and freed them: they sit in its magazines.  @sleep_on_source: a sleeper
+ * on the source, already waiting, is woken by those frees and served;
+ * otherwise the importer itself asks for more than it caches, and must
+ * purge its own caches rather than sleep in the source for ever.
+ */
+static void live_importer_caches(struct kunit *test, bool sleep_on_source)
+{
+	struct vmem *root = vmem_test_create(test, 0, N * Q, Q);
+	struct vmem *child = vmem_test_create_qc(test, "kunit-live-child", 0, 0,
+						 Q, NULL, NULL, root, 4 * Q,
+						 VMEM_SLEEP);
+	static const char lost_wake[] =
+		"lost wake-up: frees to an importer's cache did not wake its source's sleeper";
+	static const char slept_in_source[] =
+		"an importer slept in its source while its own caches held the space";
+	struct vmem_test_sleeper *s = NULL;
+	unsigned long addr[N];
+	unsigned int i;
+	u64 wait = root->stats.wait;
+
+	for (i = 0; i < N; i++)
+		addr[i] = vmem_test_alloc(test, child, Q, VMEM_NOSLEEP);
+	KUNIT_ASSERT_EQ(test, vmem_size(root, VMEM_FREE), 0UL);
+	if (sleep_on_source) {
+		s = vmem_test_sleeper_start(test, root, 32 * Q, VMEM_SLEEP,
+					    false, 0, 0);
+		s->rescue_base = 4 * N * Q;
+		s->rescue_size = N * Q;
+		KUNIT_ASSERT_TRUE(test, vmem_test_wait_sleeping(root, wait));
+	}
+	for (i = 0; i < N; i++)
+		vmem_free(child, addr[i], Q);
+	KUNIT_EXPECT_EQ(test, child->stats.bad_free, 0ULL);
+	if (!sleep_on_source) {
+		s = vmem_test_sleeper_start(test, child, 32 * Q, VMEM_SLEEP,
+					    false, 0, 0);
+		s->rescue_base = 4 * N * Q;
+		s->rescue_size = N * Q;
+	}
+	KUNIT_ASSERT_TRUE_MSG(test, vmem_test_sleeper_wait(s), "%s",
+			      sleep_on_source ? lost_wake : slept_in_source);
+	KUNIT_EXPECT_EQ(test, s->ret, 0);
+	vmem_free(s->vm, s->addr, 32 * Q);
+	vmem_test_expect_all_back(test, child);
+	vmem_test_expect_all_back(test, root);
+}
+
+static void live_importer_cached_free_wakes_source(struct kunit *test)
+{
+	live_importer_caches(test, true);
+}
+
+static void live_importer_purges_before_waiting(struct kunit *test)
+{
+	live_importer_caches(test, false);
+}
+
 static struct kunit_case vmem_liveness_cases[] = {
 	KUNIT_CASE_PARAM(live_woken, live_gen_params),
+	KUNIT_CASE(live_importer_cached_free_wakes_source),
+	KUNIT_CASE(live_importer_purges_before_waiting),
 	KUNIT_CASE(live_sleepers_purge_once),
 	{}
 };

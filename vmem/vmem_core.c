@@ -81,6 +81,8 @@
 
 static struct kmem_cache *vmem_seg_cache;
 static atomic_t vmem_next_id = ATOMIC_INIT(0);
+/* Every arena's importers list (struct vmem): sleepers' purges walk them. */
+static DEFINE_MUTEX(vmem_importers_mutex);
 
 #ifdef CONFIG_VMEM_DEBUG
 /* Tags taken from the slab cache and not given back: for leak tests. */
@@ -489,7 +491,7 @@ static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
 	vm->mem_total += size;
 	if (imported)
 		vm->mem_import += size;
-	vm->free_gen++;
+	WRITE_ONCE(vm->free_gen, vm->free_gen + 1);
 	return span;
 }
 
@@ -943,6 +945,34 @@ static bool vmem_sleeper_needs_purge(struct vmem *vm, unsigned long registered)
 }
 
 /*
+ * Purge the caches of @vm and of every arena that imports from it, however
+ * deep: space an importer's caches hold is space of @vm's.  A walk of the
+ * tree of importers without recursion: down to the first importer, else
+ * across to the next, else up until there is one.
+ */
+static void vmem_purge_importers(struct vmem *vm)
+{
+	struct vmem *v = vm;
+
+	mutex_lock(&vmem_importers_mutex);
+	for (;;) {
+		vmem_qcache_purge(v, true);
+		if (!list_empty(&v->importers)) {
+			v = list_first_entry(&v->importers, struct vmem,
+					     importer_link);
+			continue;
+		}
+		while (v != vm &&
+		       list_is_last(&v->importer_link, &v->source->importers))
+			v = v->source;
+		if (v == vm)
+			break;
+		v = list_next_entry(v, importer_link);
+	}
+	mutex_unlock(&vmem_importers_mutex);
+}
+
+/*
  * Give back what the quantum caches hold, for a sleeper that found no
  * space, unless another sleeper's purge did it meanwhile: purges are
  * serialized, so sleepers woken together purge once between them, and
@@ -962,7 +992,7 @@ static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long registered)
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	if (purge)
-		vmem_qcache_purge(vm, true);
+		vmem_purge_importers(vm);
 	mutex_unlock(&vm->purge_mutex);
 }
 
@@ -972,27 +1002,30 @@ static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long registered)
  *
  * A resource freed to a magazine is not space in the arena until a purge
  * gives it back, so sleepers are told to purge again: vm->cached_frees
- * grows and they are woken.  Called after the resource is in the magazine,
- * with interrupts enabled again.  That orders it against a sleeper without
- * a memory barrier here: a sleeper counts itself in vm->nwaiters before its
- * purge sends each CPU the interrupt that flushes its magazines, so either
- * that interrupt came after the resource went into the magazine (and the
- * purge finds it), or it came before, and then this CPU sees the sleeper
- * counted.
+ * grows and they are woken, in @vm and in every arena it imports from
+ * (their sleepers purge @vm's caches too).  Called after the resource is in
+ * the magazine, with interrupts enabled.  That orders it against a sleeper
+ * without a memory barrier here: a sleeper counts itself in vm->nwaiters
+ * before its purge sends each CPU the interrupt that flushes its magazines,
+ * so either that interrupt came after the resource went into the magazine
+ * (and the purge finds it), or it came before, and then this CPU sees the
+ * sleeper counted.
  *
- * Context: Any context.  Takes the arena lock only when someone sleeps.
+ * Context: Any context.  Takes an arena's lock only when someone sleeps.
  */
 void vmem_cached_free_wake(struct vmem *vm)
 {
 	unsigned long flags;
 
-	if (likely(!READ_ONCE(vm->nwaiters)))
-		return;
-	spin_lock_irqsave(&vm->lock, flags);
-	vm->free_gen++;
-	vm->cached_frees++;
-	spin_unlock_irqrestore(&vm->lock, flags);
-	wake_up_all(&vm->wq);
+	for (; vm; vm = vm->source) {
+		if (likely(!READ_ONCE(vm->nwaiters)))
+			continue;
+		spin_lock_irqsave(&vm->lock, flags);
+		WRITE_ONCE(vm->free_gen, vm->free_gen + 1);
+		vm->cached_frees++;
+		spin_unlock_irqrestore(&vm->lock, flags);
+		wake_up_all(&vm->wq);
+	}
 }
 
 /*
@@ -1025,7 +1058,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			 unsigned int vmflag, unsigned long *addrp)
 {
 	unsigned int policy = vmflag & VMEM_POLICY_MASK;
-	bool can_purge = vm->nqcache && !(vmflag & VMEM_NOPURGE);
+	bool can_purge = !(vmflag & VMEM_NOPURGE);
 	bool unbalanced, purged = false, waiting = false;
 	unsigned long flags, gen, registered = 0;
 	LIST_HEAD(spare);
@@ -1035,6 +1068,8 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		might_sleep();
 
 	spin_lock_irqsave(&vm->lock, flags);
+	/* What caches could hold space: its own, and its importers' too. */
+	can_purge = can_purge && (vm->nqcache || vm->nimporters);
 	for (;;) {
 		ret = vmem_reserve_fill(vm, VMEM_TAGS_PER_ALLOC, vmflag, &flags);
 		if (ret)
@@ -1042,7 +1077,13 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		if (vmem_alloc_locked(vm, r, policy, addrp))
 			break;
 		if (vm->import) {
-			ret = vmem_import(vm, r, vmflag, &flags, addrp);
+			/*
+			 * Not to sleep in the source while this arena's own
+			 * caches hold space: the first import does not wait.
+			 */
+			ret = vmem_import(vm, r, can_purge && !purged ?
+					  (vmflag & ~VMEM_SLEEP) | VMEM_NOSLEEP :
+					  vmflag, &flags, addrp);
 			if (ret != -ENOMEM || purged || !can_purge)
 				break;
 		} else if (!vmem_can_ever_fit(vm, r)) {
@@ -1385,7 +1426,7 @@ void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size)
 		release = vmem_span_remove_if_free(vm, prev);
 	}
 	if (!release)
-		vm->free_gen++;
+		WRITE_ONCE(vm->free_gen, vm->free_gen + 1);
 
 	wake = vm->nwaiters;
 	unbalanced = vmem_hash_unbalanced(vm);
@@ -1562,6 +1603,8 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	vm->cflags = vmflag;
 	INIT_LIST_HEAD(&vm->segs);
 	INIT_LIST_HEAD(&vm->spans);
+	INIT_LIST_HEAD(&vm->importers);
+	INIT_LIST_HEAD(&vm->importer_link);
 	vm->span_tree = RB_ROOT;
 	for (i = 0; i < VMEM_FREELISTS; i++)
 		INIT_LIST_HEAD(&vm->freelist[i]);
@@ -1591,9 +1634,12 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	}
 
 	if (source) {
+		mutex_lock(&vmem_importers_mutex);
+		list_add_tail(&vm->importer_link, &source->importers);
 		spin_lock_irqsave(&source->lock, flags);
 		source->nimporters++;
 		spin_unlock_irqrestore(&source->lock, flags);
+		mutex_unlock(&vmem_importers_mutex);
 	}
 	vmem_arena_register(vm);
 	return vm;
@@ -1633,6 +1679,12 @@ void vmem_destroy(struct vmem *vm)
 	}
 
 	vmem_arena_unregister(vm);
+	/* No sleeper of the source's purges this arena's caches any more. */
+	if (vm->source) {
+		mutex_lock(&vmem_importers_mutex);
+		list_del_init(&vm->importer_link);
+		mutex_unlock(&vmem_importers_mutex);
+	}
 	nleaked = 0;
 	leaked = 0;
 	vmem_qcache_destroy(vm, &nleaked, &leaked);

@@ -189,14 +189,17 @@ struct vmem_slab {
  * @miss: Allocations that found nothing there.
  * @alloc: Objects handed to clients.
  * @free: Objects freed by clients.
+ *
+ * The counters are written by their CPU only and read by any: each fits a
+ * word, so that no reader sees one torn, and wraps.
  */
 struct vmem_qcache_cpu {
 	struct vmem_mag *loaded;
 	struct vmem_mag *prev;
-	u64 hit;
-	u64 miss;
-	u64 alloc;
-	u64 free;
+	unsigned long hit;
+	unsigned long miss;
+	unsigned long alloc;
+	unsigned long free;
 };
 
 /**
@@ -302,6 +305,9 @@ struct vmem_qcache_stats {
  * @purge_gen: Purges for sleepers started.
  * @purge_mutex: Serializes purges for sleepers.
  * @nimporters: Arenas that import from this one (destroy refuses while > 0).
+ * @importers: Those arenas, linked by @importer_link (vmem_importers_mutex):
+ *             a sleeper's purge takes back what their caches hold too.
+ * @importer_link: On the source's @importers.
  * @mem_inuse: Bytes allocated.
  * @mem_total: Bytes in all spans.
  * @mem_import: Bytes in imported spans.
@@ -355,9 +361,11 @@ struct vmem {
 	unsigned long cached_frees;
 	unsigned long purged_frees;
 	unsigned long purge_gen;
-	struct mutex purge_mutex;
+	struct mutex purge_mutex;	/* serializes purges for sleepers */
 
 	unsigned int nimporters;
+	struct list_head importers;
+	struct list_head importer_link;
 
 	unsigned long mem_inuse;
 	unsigned long mem_total;

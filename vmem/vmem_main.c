@@ -72,11 +72,15 @@ static void vmem_count_arena(struct vmem *vm, void *arg)
 	}
 }
 
+/* Objects back in their slabs may serve a sleeper of a cached size. */
 static void vmem_reap_arena(struct vmem *vm, void *arg)
 {
-	unsigned long *freed = arg;
+	unsigned long *freed = arg, n;
 
-	*freed += vmem_qcache_reap(vm);
+	n = vmem_qcache_reap(vm);
+	if (n)
+		vmem_cached_free_wake(vm);
+	*freed += n;
 }
 
 /**

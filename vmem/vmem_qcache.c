@@ -148,7 +148,7 @@ static void vmem_slab_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 	if (slab->navail == qc->nobj) {
 		list_move(&slab->link, release);
 		qc->nslabs--;
-		qc->slab_bytes -= qc->vm->slab_size;
+		WRITE_ONCE(qc->slab_bytes, qc->slab_bytes - qc->vm->slab_size);
 	}
 }
 
@@ -269,7 +269,7 @@ static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
 		 */
 		list_add(&slab->link, &qc->partial);
 		qc->nslabs++;
-		qc->slab_bytes += qc->vm->slab_size;
+		WRITE_ONCE(qc->slab_bytes, qc->slab_bytes + qc->vm->slab_size);
 	}
 	while (mag->rounds < mag->size && !list_empty(&qc->partial))
 		mag->round[mag->rounds++] = vmem_slab_get(qc);
@@ -313,10 +313,10 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 	}
 	if (hit) {
 		*rp = cc->loaded->round[--cc->loaded->rounds];
-		cc->alloc++;
-		cc->hit++;
+		WRITE_ONCE(cc->alloc, cc->alloc + 1);
+		WRITE_ONCE(cc->hit, cc->hit + 1);
 	} else {
-		cc->miss++;
+		WRITE_ONCE(cc->miss, cc->miss + 1);
 	}
 	local_irq_restore(flags);
 	return hit;
@@ -603,6 +603,9 @@ void vmem_qcache_purge(struct vmem *vm, bool wait)
  * @vm: The arena.
  * @cpu: The CPU, offline.
  *
+ * A sleeper's purge does not reach a CPU that is going down, so sleepers
+ * are woken to purge again.
+ *
  * Context: Process context (CPU hotplug teardown).
  */
 void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu)
@@ -613,6 +616,7 @@ void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu)
 		vmem_qcache_flush_cpu(vm->qcache[i],
 				      per_cpu_ptr(vm->qcache[i]->cpu, cpu));
 	vmem_qcache_reap(vm);
+	vmem_cached_free_wake(vm);
 }
 
 /* === Statistics === */
@@ -650,7 +654,11 @@ void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st)
  * vmem_qcache_cached() - Bytes the caches of an arena hold, not clients.
  * @vm: The arena.
  *
- * What the slabs take from the arena less what clients hold of them.
+ * What the slabs take from the arena less what clients hold of them.  The
+ * per-CPU counters are unsigned long, so that no reader sees one torn: they
+ * wrap, and their difference, the objects held, is taken modulo the word.
+ * Read while other CPUs allocate and free, a cache may seem to hold less
+ * than nothing for a moment: it then counts as holding nothing.
  *
  * Context: Any context.
  * Return: Bytes allocated from the arena that are free for its clients.
@@ -662,11 +670,16 @@ unsigned long vmem_qcache_cached(struct vmem *vm)
 
 	for (i = 0; i < vm->nqcache; i++) {
 		struct vmem_qcache *qc = vm->qcache[i];
+		unsigned long slab_bytes = READ_ONCE(qc->slab_bytes);
 		struct vmem_qcache_stats st;
+		long held;
 
 		vmem_qcache_stats(qc, &st);
-		cached += READ_ONCE(qc->slab_bytes) -
-			  (st.alloc - st.free) * qc->size;
+		held = (long)(unsigned long)(st.alloc - st.free);
+		if (held <= 0)
+			cached += slab_bytes;
+		else if (held <= slab_bytes / qc->size)
+			cached += slab_bytes - held * qc->size;
 	}
 	return cached;
 }

@@ -2,10 +2,11 @@
 /*
  * The functions behind include/vmem_shim.h: the userspace stand-ins for the
  * kernel services that vmem/vmem_core.c and vmem/vmem_qcache.c use (printk,
- * spinlocks, emulated CPUs and IPIs, the slab allocator with fault
- * injection, per-CPU memory, RCU frees, the XArray, wait queues, deferred
- * work), and the environment hooks of the core.
+ * preemption points, spinlocks, emulated CPUs and IPIs, the slab allocator
+ * with fault injection, per-CPU memory, RCU frees, the XArray, wait queues,
+ * deferred work), and the environment hooks of the core.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <time.h>
 #include <linux/vmem.h>
@@ -38,6 +39,67 @@ void shim_bug(const char *what, const char *where)
 	abort();
 }
 
+/* === Preemption points === */
+
+unsigned int shim_preempt_rate;
+unsigned long long shim_preempt_seed;
+long shim_preempt_points;
+static __thread unsigned long long shim_preempt_rng;
+static unsigned int shim_preempt_threads;
+
+/* splitmix64: a good generator from any seed, 0 included. */
+static unsigned long long shim_preempt_next(void)
+{
+	unsigned long long z = shim_preempt_rng += 0x9E3779B97F4A7C15ULL;
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Seed this thread's generator: thread @n of the run shim_preempt_seed. */
+void shim_preempt_thread(unsigned int n)
+{
+	shim_preempt_rng = shim_preempt_seed * 0x100000001B3ULL + n;
+	shim_preempt_next();
+}
+
+/*
+ * Another CPU runs meanwhile: one point in shim_preempt_rate gives up the
+ * processor, spins for up to a few microseconds or sleeps for up to 50.
+ * A thread that did not say its number gets the next one.
+ */
+void shim_preempt_point(void)
+{
+	unsigned long long r;
+	struct timespec ts;
+	unsigned int i, n;
+
+	if (!shim_preempt_rng)
+		shim_preempt_thread(__atomic_fetch_add(&shim_preempt_threads, 1,
+						       __ATOMIC_RELAXED) + 1000);
+	r = shim_preempt_next();
+	if (r % shim_preempt_rate)
+		return;
+	__atomic_fetch_add(&shim_preempt_points, 1, __ATOMIC_RELAXED);
+	r /= shim_preempt_rate;
+	switch (r % 8) {
+	case 0 ... 3:
+		sched_yield();
+		break;
+	case 4 ... 6:
+		n = (r >> 3) % 4096;
+		for (i = 0; i < n; i++)
+			__asm__ __volatile__("" ::: "memory");
+		break;
+	default:
+		ts.tv_sec = 0;
+		ts.tv_nsec = 1000 * ((r >> 3) % 50 + 1);
+		nanosleep(&ts, NULL);
+		break;
+	}
+}
+
 /* === Contexts === */
 
 __thread int shim_spin_depth;
@@ -45,8 +107,11 @@ __thread int shim_irq_depth;
 __thread int shim_rcu_depth;
 __thread int shim_in_irq;
 
+long shim_might_sleeps;
+
 void shim_might_sleep(const char *what)
 {
+	shim_might_sleeps++;
 	if (shim_spin_depth || shim_irq_depth || shim_rcu_depth || shim_in_irq)
 		shim_bug("sleeping in atomic context", what);
 }
@@ -75,8 +140,28 @@ void shim_irq_enable(void)
 {
 	if (shim_irq_depth <= 0)
 		shim_bug("interrupts enabled twice", __func__);
-	if (!--shim_irq_depth)
+	if (!--shim_irq_depth) {
 		pthread_mutex_unlock(&shim_cpu_lock[shim_cpu]);
+		shim_preempt();
+	}
+}
+
+/*
+ * Take @cpu away from its threads, as for CPU hotplug: once its mutex is
+ * held, none of them runs there with interrupts disabled, and the caller
+ * may empty the CPU's per-CPU data (a CPU-dead callback).
+ */
+void shim_cpu_down(int cpu)
+{
+	if (shim_irq_depth || cpu == shim_cpu || cpu < 0 || cpu >= SHIM_NR_CPUS)
+		shim_bug("taking down this CPU, or with interrupts disabled",
+			 __func__);
+	pthread_mutex_lock(&shim_cpu_lock[cpu]);
+}
+
+void shim_cpu_up(int cpu)
+{
+	pthread_mutex_unlock(&shim_cpu_lock[cpu]);
 }
 
 void on_each_cpu(smp_call_func_t func, void *info, int wait)
@@ -103,34 +188,38 @@ void on_each_cpu(smp_call_func_t func, void *info, int wait)
 void shim_spin_init(spinlock_t *l)
 {
 	pthread_mutex_init(&l->mutex, NULL);
-	l->held = 0;
+	l->owner = NULL;
 }
 
+/* Only the holder can find itself the owner: a relaxed load does. */
 bool shim_spin_held(spinlock_t *l)
 {
-	return __atomic_load_n(&l->held, __ATOMIC_SEQ_CST) &&
-	       pthread_equal(l->owner, pthread_self());
+	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) == shim_current();
+}
+
+static void shim_spin_acquired(spinlock_t *l)
+{
+	__atomic_store_n(&l->owner, shim_current(), __ATOMIC_RELAXED);
+	shim_spin_depth++;
 }
 
 void shim_spin_lock(spinlock_t *l, bool irq)
 {
 	if (shim_spin_held(l))
 		shim_bug("recursive spinlock", __func__);
+	shim_preempt();
 	if (irq)
 		shim_irq_disable();
 	pthread_mutex_lock(&l->mutex);
-	l->owner = pthread_self();
-	__atomic_store_n(&l->held, 1, __ATOMIC_SEQ_CST);
-	shim_spin_depth++;
+	shim_spin_acquired(l);
 }
 
 bool shim_spin_trylock(spinlock_t *l)
 {
+	shim_preempt();
 	if (pthread_mutex_trylock(&l->mutex))
 		return false;
-	l->owner = pthread_self();
-	__atomic_store_n(&l->held, 1, __ATOMIC_SEQ_CST);
-	shim_spin_depth++;
+	shim_spin_acquired(l);
 	return true;
 }
 
@@ -139,8 +228,9 @@ void shim_spin_unlock(spinlock_t *l, bool irq)
 	if (!shim_spin_held(l))
 		shim_bug("unlocking a spinlock not held", __func__);
 	shim_spin_depth--;
-	__atomic_store_n(&l->held, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&l->owner, NULL, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&l->mutex);
+	shim_preempt();
 	if (irq)
 		shim_irq_enable();
 }

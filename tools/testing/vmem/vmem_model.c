@@ -14,10 +14,11 @@
  *
  * each with a quantum of its own, and any of them with quantum caches now
  * and then.  Operations (create, add, alloc and xalloc with every policy
- * and random constraints, free and bad frees, destroy with allocations and
- * imported spans still there, queries, deferred work, CPU migration,
- * cache reaping) come from a seeded generator or from the fuzzer's bytes.
- * After every operation every live arena is checked:
+ * and random constraints, runs of the smallest cached size, free and bad
+ * frees, destroy with allocations and imported spans still there, queries,
+ * deferred work, CPU migration, cache reaping) come from a seeded generator
+ * or from the fuzzer's bytes.  After every operation every live arena is
+ * checked:
  *
  * - vmem_check(), and an independent walk of the arena's lists, freelists
  *   and hash: segments in order, spans tiled exactly, free neighbours
@@ -28,7 +29,10 @@
  *   the free segments are the spans less that; no imported span is wholly
  *   free; the counters (mem_inuse, mem_total, mem_import, vmem_size(),
  *   stats.alloc/free/fail/wait/bad_free/import/release) agree;
- * - boundary tags: none leaked, the reserve bounded.
+ * - boundary tags: none leaked, the reserve bounded;
+ * - the footprint (vmem_invariants.c): no slab of a quantum cache without
+ *   an object held or in a magazine, magazines bounded by the objects out
+ *   of the slabs; after deferred work, the hash sized for what it holds.
  *
  * and every allocation is checked: -EINVAL exactly for invalid arguments,
  * every constraint met, success whenever the arena had a free segment that
@@ -38,10 +42,16 @@
  * source had nothing to give, -EINTR exactly when a sleeping wait was
  * killed (single-threaded, every wait is).  Bad frees change nothing and
  * print one warning naming the arena, the address and the size.
+ *
+ * At the end, every other run frees every block and purges the caches
+ * before the arenas go: then nothing is in use, no slab is left, every
+ * hash is back to its size for what it holds and every span can be
+ * allocated whole.
  */
 #include <stdarg.h>
 #include <linux/vmem.h>
 #include "vmem_internal.h"
+#include "vmem_invariants.h"
 #include "vmem_model.h"
 
 #define VT_NARENAS	5
@@ -86,7 +96,7 @@ void vt_source_bytes(const u8 *data, size_t size)
 
 static unsigned long vt_word(unsigned int nbytes)
 {
-	unsigned long v = 0;
+	unsigned long long v = 0;
 	unsigned int i;
 
 	if (!vt_bytes) {
@@ -100,9 +110,9 @@ static unsigned long vt_word(unsigned int nbytes)
 			vt_exhausted = true;
 			break;
 		}
-		v |= (unsigned long)vt_data[vt_pos++] << (8 * i);
+		v |= (unsigned long long)vt_data[vt_pos++] << (8 * i);
 	}
-	return v;
+	return (unsigned long)v;
 }
 
 /* A number below @n (0 for 0): one byte of fuzz input when @n is small. */
@@ -181,6 +191,13 @@ static bool vt_freed_in_import;
 static unsigned long vt_unit;	/* the largest quantum: scales the spans */
 /* Tags and allocations left by earlier failed runs (vmem_random -k). */
 static long vt_tags_base, vt_allocs_base;
+/* Faults injected before this run: a failed resize leaves a hash as it is. */
+static long vt_faults_base;
+/*
+ * Allocations of the smallest cached size still to come in a run, from
+ * arena vt_burst_idx: enough to reach the last words of a slab's bitmaps.
+ */
+static int vt_burst, vt_burst_idx;
 
 static __printf(1, 2) int vt_fail(const char *fmt, ...)
 {
@@ -243,7 +260,15 @@ static unsigned long vt_round(unsigned long size, unsigned long q)
 	return (size + q - 1) & ~(q - 1);
 }
 
-/* === Fitting, independently of the core: 128-bit arithmetic === */
+/*
+ * === Fitting, independently of the core: arithmetic on integers twice as
+ * wide as unsigned long, which cannot wrap ===
+ */
+#if BITS_PER_LONG == 64
+#define vt_wide			__uint128_t
+#else
+#define vt_wide			u64
+#endif
 
 /* A request, with its size rounded and align 0 replaced by the quantum. */
 struct vt_req {
@@ -263,19 +288,19 @@ static bool vt_fit_len(const struct vt_req *r, unsigned long start,
 		       unsigned long last, unsigned long len,
 		       unsigned long *addrp)
 {
-	__uint128_t lo = max(start, r->minaddr), hi, hi2, a, rem;
+	vt_wide lo = max(start, r->minaddr), hi, hi2, a, rem;
 	int i;
 
-	if ((__uint128_t)last + 1 < (__uint128_t)start + len ||
-	    (__uint128_t)r->maxaddr + 1 < (__uint128_t)r->minaddr + r->size)
+	if ((vt_wide)last + 1 < (vt_wide)start + len ||
+	    (vt_wide)r->maxaddr + 1 < (vt_wide)r->minaddr + r->size)
 		return false;
-	hi = (__uint128_t)last + 1 - len;
-	hi2 = (__uint128_t)r->maxaddr + 1 - r->size;
+	hi = (vt_wide)last + 1 - len;
+	hi2 = (vt_wide)r->maxaddr + 1 - r->size;
 	hi = min(hi, hi2);
 	rem = (lo % r->align + r->align - r->phase % r->align) % r->align;
 	a = rem ? lo + r->align - rem : lo;
 	for (i = 0; i < 4 && a <= hi; i++) {
-		__uint128_t b;
+		vt_wide b;
 
 		if (!r->nocross ||
 		    a / r->nocross == (a + r->size - 1) / r->nocross) {
@@ -298,7 +323,7 @@ static bool vt_fit(const struct vt_req *r, const struct vt_blk *run,
 
 static bool vt_meets(const struct vt_req *r, unsigned long addr)
 {
-	__uint128_t last = (__uint128_t)addr + r->size - 1;
+	vt_wide last = (vt_wide)addr + r->size - 1;
 
 	if (last > ULONG_MAX || (addr - r->phase) % r->align)
 		return false;
@@ -560,14 +585,14 @@ static int vt_free_runs(const struct vt_view *v, struct vt_blk *out)
 	int i, j = 0, n = 0;
 
 	for (i = 0; i < v->nspan; i++) {
-		__uint128_t pos = v->span[i].addr, end = (__uint128_t)vt_last(&v->span[i]) + 1;
+		vt_wide pos = v->span[i].addr, end = (vt_wide)vt_last(&v->span[i]) + 1;
 
 		for (; j < v->nalloc && v->alloc[j].addr < end; j++) {
 			if (v->alloc[j].addr > pos) {
 				out[n].addr = (unsigned long)pos;
 				out[n++].size = v->alloc[j].addr - pos;
 			}
-			pos = (__uint128_t)vt_last(&v->alloc[j]) + 1;
+			pos = (vt_wide)vt_last(&v->alloc[j]) + 1;
 		}
 		if (pos < end) {
 			out[n].addr = (unsigned long)pos;
@@ -592,6 +617,9 @@ static int vt_check_arena(int idx)
 		return vt_fail("%s: vmem_check: %s", a->name, err);
 	if (vt_check_struct(a))
 		return -1;
+	err = vi_check_caches(vm);
+	if (err)
+		return vt_fail("%s", err);
 	vt_look(vm, v);
 	if (v->overflow || v->nall != v->nspan + v->nalloc + v->nfree)
 		return vt_fail("%s: vmem_walk() by type does not add up",
@@ -759,6 +787,24 @@ static long vt_tags_expected(void)
 	return n;
 }
 
+/* After deferred work ran, unless a fault failed a resize. */
+static int vt_check_hashes(void)
+{
+	const char *err;
+	int i;
+
+	if (shim_faults != vt_faults_base)
+		return 0;
+	for (i = 0; i < VT_NARENAS; i++) {
+		if (!vt_alive(i))
+			continue;
+		err = vi_check_hash(vt_w[i].vm);
+		if (err)
+			return vt_fail("%s", err);
+	}
+	return 0;
+}
+
 static int vt_check_all(void)
 {
 	int i;
@@ -826,7 +872,7 @@ static bool vt_req_valid(const struct vt_req *r, unsigned long q,
 	if (r->phase >= r->align || r->phase % q)
 		return false;
 	if (r->nocross && (!is_power_of_2(r->nocross) ||
-			   (__uint128_t)(r->phase % r->nocross) + r->size >
+			   (vt_wide)(r->phase % r->nocross) + r->size >
 			   r->nocross))
 		return false;
 	return r->minaddr <= r->maxaddr &&
@@ -1041,6 +1087,25 @@ static bool vt_cached_chain(int idx)
 	return false;
 }
 
+/*
+ * Does an arena importing from @idx, at any depth, have quantum caches?  A
+ * sleeper on @idx then purges them, and the space they give back can serve
+ * it without a wait.
+ */
+static bool vt_cached_below(int idx)
+{
+	int i, j;
+
+	for (i = 0; i < VT_NARENAS; i++) {
+		if (!vt_alive(i) || !vt_w[i].vm->nqcache)
+			continue;
+		for (j = vt_w[i].parent; j >= 0; j = vt_w[j].parent)
+			if (j == idx)
+				return true;
+	}
+	return false;
+}
+
 /* === Operations === */
 
 static const unsigned int vt_policies[] = {
@@ -1051,11 +1116,12 @@ static int vt_do_alloc(int idx)
 {
 	struct vt_arena *a = &vt_w[idx];
 	struct vmem *vm = a->vm;
-	unsigned int policy = vt_policies[vt_below(4)];
+	bool burst = vt_burst > 0;
+	unsigned int policy = burst ? 0 : vt_policies[vt_below(4)];
 	unsigned int sleep = vt_chance(4) ? VMEM_SLEEP : VMEM_NOSLEEP;
 	unsigned int flags = sleep | policy;
-	bool x = vt_chance(2), valid, prefit = false, constrained, cached;
-	bool via_cache, flags_ok = true, killed;
+	bool x = !burst && vt_chance(2), valid, prefit = false, constrained;
+	bool via_cache, flags_ok = true, killed, cached;
 	unsigned long raw, addr = 0xdeadbeef, fitaddr;
 	int ret, i, n, pn = 0, chosen = -1;
 	struct vt_snap s;
@@ -1064,7 +1130,10 @@ static int vt_do_alloc(int idx)
 	if (a->nlive == VT_MAX_LIVE)
 		return 0;
 	vt_random_req(a, &r, &raw, x);
-	if (vt_chance(40)) {
+	if (burst) {
+		raw = a->q;
+		r.size = a->q;
+	} else if (vt_chance(40)) {
 		static const unsigned int bad[] = {
 			VMEM_SLEEP | VMEM_NOSLEEP, 0, VMEM_INSTANTFIT,
 			VMEM_NOSLEEP | VMEM_BESTFIT | VMEM_NEXTFIT,
@@ -1130,7 +1199,8 @@ static int vt_do_alloc(int idx)
 
 	/* Sleeping waits are all killed: -EINTR iff one was. */
 	killed = shim_waits_killed != s.killed;
-	if ((ret == -EINTR) != killed && !(ret == 0 && vt_cached_chain(idx)))
+	if ((ret == -EINTR) != killed &&
+	    !(ret == 0 && (vt_cached_chain(idx) || vt_cached_below(idx))))
 		return vt_fail("returned %d, %ld waits killed", ret,
 			       shim_waits_killed - s.killed);
 	if (shim_faults == s.faults && !vt_freed_in_import) {
@@ -1139,7 +1209,7 @@ static int vt_do_alloc(int idx)
 				       policy, ret, vt_pre[i].addr,
 				       vt_pre[i].size);
 		if (a->kind == VT_K_ROOT && !vm->nqcache && !prefit &&
-		    sleep == VMEM_SLEEP) {
+		    sleep == VMEM_SLEEP && !vt_cached_below(idx)) {
 			bool ever = false;
 
 			for (i = 0; i < vt_v.nspan && !ever; i++)
@@ -1751,7 +1821,7 @@ static int vt_do_caches(int idx)
 	case 0:
 		vt_describe("flush deferred work");
 		shim_flush_work();
-		break;
+		return vt_check_hashes();
 	case 1:
 		vt_describe("move to another CPU");
 		shim_set_cpu(vt_below(SHIM_NR_CPUS));
@@ -1772,16 +1842,31 @@ static int vt_do_caches(int idx)
 
 static int vt_step(void)
 {
-	unsigned int op = vt_below(100);
-	int idx = vt_below(VT_NARENAS);
+	unsigned int op;
+	int idx;
+
+	if (vt_burst) {
+		vt_burst--;
+		if (vt_alive(vt_burst_idx))
+			return vt_do_alloc(vt_burst_idx);
+		vt_burst = 0;
+	}
+	op = vt_below(100);
+	idx = vt_below(VT_NARENAS);
 
 	if (!vt_alive(idx)) {
 		if (op < 50)
 			return vt_do_create(idx);
 		return 0;
 	}
-	if (op < 45)
+	if (op < 45) {
+		/* Now and then a run of the smallest cached size. */
+		if (vt_w[idx].vm->nqcache && vt_chance(128)) {
+			vt_burst = 32 + vt_below(48);
+			vt_burst_idx = idx;
+		}
 		return vt_do_alloc(idx);
+	}
 	if (op < 85)
 		return vt_do_free(idx);
 	if (op < 89)
@@ -1793,10 +1878,54 @@ static int vt_step(void)
 	return vt_do_caches(idx);
 }
 
+/*
+ * Free every block, importers first, and purge the caches: every arena
+ * must be whole again, its hash back to the size of what it holds.
+ */
+static int vt_drain(void)
+{
+	static const int order[] = { VT_SUB, VT_LEAF, VT_MID, VT_QC, VT_ROOT };
+	const char *err = NULL;
+	unsigned int k;
+	int i;
+
+	vt_describe("free everything and purge the caches");
+	for (k = 0; k < ARRAY_SIZE(order); k++) {
+		struct vt_arena *a = &vt_w[order[k]];
+
+		if (!a->vm)
+			continue;
+		for (i = a->nlive - 1; i >= 0; i--) {
+			struct vt_blk *b = &a->live[i];
+
+			if (b->owner >= 0)
+				continue;
+			if (b->x)
+				vmem_xfree(a->vm, b->addr, b->size);
+			else
+				vmem_free(a->vm, b->addr, b->size);
+			vt_forget(a, i);
+		}
+		vmem_qcache_purge(a->vm, true);
+	}
+	shim_flush_work();
+	if (vt_check_all() || vt_check_hashes())
+		return -1;
+	for (k = 0; k < VT_NARENAS && !err; k++)
+		if (vt_w[k].vm)
+			err = vi_check_drained(vt_w[k].vm);
+	if (err)
+		return vt_fail("%s", err);
+	return vt_check_all();
+}
+
 /* Destroy every arena, importers first; nothing may be left. */
 static int vt_teardown(void)
 {
 	int i, j;
+
+	if (vt_chance(2) && vt_drain())
+		return -1;
 
 	for (j = 0; j < VT_NARENAS; j++) {
 		for (i = VT_NARENAS - 1; i >= 0; i--) {
@@ -1828,10 +1957,12 @@ int vt_run(unsigned long max_ops)
 
 	vt_failed = 0;
 	vt_op = 0;
+	vt_burst = 0;
 	shim_flush_work();
 	shim_rcu_barrier();
 	vt_tags_base = vmem_tags_live();
 	vt_allocs_base = shim_allocs_live;
+	vt_faults_base = shim_faults;
 	vt_desc[0] = 0;
 	shim_kill_on_wait = 1;
 	shim_set_cpu(0);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <linux/vmem.h>
 #include "vmem_internal.h"
+#include "vmem_invariants.h"
 #include "vmem_model.h"
 
 /*
@@ -82,6 +83,73 @@ static int check_the_checker(void)
 	return bad;
 }
 
+/*
+ * The hash of an emptied arena: 4096 blocks allocated and freed without
+ * sleeping (resizes deferred), then deferred work run: back to its
+ * embedded 16 buckets.  It used to stay at 2^24.
+ */
+static int check_hash_footprint(void)
+{
+	static unsigned long addr[4096];
+	const char *err = NULL;
+	struct vmem *vm;
+	int i, bad = 0;
+
+	vm = vmem_create("footprint", 0, 1 << 16, 1, NULL, NULL, NULL, 0,
+			 VMEM_SLEEP);
+	if (IS_ERR(vm))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(addr); i++)
+		bad += !!vmem_alloc(vm, 1, VMEM_NOSLEEP, &addr[i]);
+	shim_flush_work();
+	err = vi_check_hash(vm);
+	for (i = 0; i < ARRAY_SIZE(addr); i++)
+		vmem_free(vm, addr[i], 1);
+	shim_flush_work();
+	if (!err)
+		err = vi_check_hash(vm);
+	if (bad || err || vm->hash_bits != 4) {
+		fprintf(stderr, "FAIL %d of 4096 allocations failed; %s; %lu buckets at the end\n",
+			bad, err ?: "", 1UL << vm->hash_bits);
+		bad++;
+	}
+	vmem_destroy(vm);
+	return bad;
+}
+
+/*
+ * vmem_create() and vmem_destroy() may sleep whatever vmflag says (a mutex,
+ * debugfs): each says so with might_sleep(), VMEM_NOSLEEP or not.  It
+ * used to say nothing for VMEM_NOSLEEP.
+ */
+static int check_create_may_sleep(void)
+{
+	static const unsigned int flags[] = { VMEM_NOSLEEP, VMEM_SLEEP };
+	struct vmem *vm;
+	long before;
+	int i, bad = 0;
+
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		before = shim_might_sleeps;
+		vm = vmem_create("may-sleep", 0, 64, 1, NULL, NULL, NULL, 0,
+				 flags[i]);
+		if (IS_ERR(vm) || shim_might_sleeps == before) {
+			fprintf(stderr, "FAIL vmem_create(%#x) %s\n", flags[i],
+				IS_ERR(vm) ? "failed" : "did not say it may sleep");
+			bad++;
+		}
+		if (IS_ERR(vm))
+			continue;
+		before = shim_might_sleeps;
+		vmem_destroy(vm);
+		if (shim_might_sleeps == before) {
+			fprintf(stderr, "FAIL vmem_destroy() did not say it may sleep\n");
+			bad++;
+		}
+	}
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long first = 1, seeds = 100, ops = 2000, seed;
@@ -114,7 +182,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		ops = strtoul(argv[optind++], NULL, 0);
 
-	if (vmem_core_init() || check_the_checker())
+	if (vmem_core_init() || check_the_checker() || check_hash_footprint() ||
+	    check_create_may_sleep())
 		return 2;
 	for (seed = first; seed < first + seeds; seed++) {
 		vt_fail_rate = rate >= 0 ? rate : seed % 4 ? 0 : 64;

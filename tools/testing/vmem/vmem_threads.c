@@ -4,14 +4,25 @@
  * allocation waits until a free or a vmem_add() makes room, waits again
  * when the room is not enough, ends with -EINTR when its task is killed,
  * fails at once when no span could ever hold it; an importing arena's
- * allocation waits in its source.  Then a stress run: threads on their own
- * emulated CPUs allocate and free at random in shared arenas (one with
- * quantum caches, one importing) while another runs deferred work; every
- * block must be disjoint from every other, and every arena consistent.
+ * allocation waits in its source.
+ *
+ * Liveness: a sleeper on an arena with or without quantum caches is served,
+ * within LIVE_TIMEOUT seconds, by each way space comes back (a free to the
+ * arena, a free of a cached size, vmem_add() of a span, the release of a
+ * span an importer took); a lost wake-up fails, named.
+ *
+ * Then a stress run: threads on their own emulated CPUs allocate and free
+ * at random in shared arenas (one with quantum caches, one importing) while
+ * another runs deferred work; every block must be disjoint from every
+ * other, every arena consistent, the caches and the hash no larger than
+ * what they hold needs, and once everything is freed every arena whole.
  */
+#define _GNU_SOURCE		/* pthread_timedjoin_np() */
+#include <time.h>
 #include <unistd.h>
 #include <linux/vmem.h>
 #include "vmem_internal.h"
+#include "vmem_invariants.h"
 
 static int failures;
 
@@ -25,14 +36,17 @@ static int failures;
 		}							\
 	} while (0)
 
+/* How long a sleeper that should be served may take. */
+#define LIVE_TIMEOUT	5
+
 struct sleeper {
 	pthread_t thread;
 	struct vmem *vm;
+	struct vmem *waitvm;
 	unsigned long size;
 	unsigned long addr;
 	int ret;
 	struct shim_task *task;
-	int started;
 };
 
 static void *sleeper_fn(void *arg)
@@ -56,27 +70,66 @@ static unsigned int nwaiters(struct vmem *vm)
 	return n;
 }
 
-/* Start a sleeper on @vm and wait until @waitvm has a waiter. */
+static long nwaits(void)
+{
+	return __atomic_load_n(&shim_waits, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Start a sleeper on @vm and wait until it sleeps, a waiter of @waitvm:
+ * what comes next must wake it.
+ */
 static void sleep_on(struct sleeper *s, struct vmem *vm, unsigned long size,
 		     struct vmem *waitvm)
 {
+	long waits = nwaits();
 	int i;
 
 	memset(s, 0, sizeof(*s));
 	s->vm = vm;
+	s->waitvm = waitvm;
 	s->size = size;
 	pthread_create(&s->thread, NULL, sleeper_fn, s);
-	for (i = 0; i < 5000 && !nwaiters(waitvm); i++)
+	for (i = 0; i < 1000 * LIVE_TIMEOUT && nwaits() == waits; i++)
 		usleep(1000);
-	CHECK(nwaiters(waitvm) == 1, "the sleeper did not wait");
-	/* Let it reach the condition variable. */
-	usleep(2000);
+	CHECK(nwaiters(waitvm) == 1 && nwaits() == waits + 1,
+	      "%s: the sleeper did not wait", waitvm->name);
+}
+
+/*
+ * Wait for the sleeper to return, LIVE_TIMEOUT seconds at most: false, and
+ * a failure naming @what, when it does not (it is killed then).
+ */
+static bool returned(struct sleeper *s, const char *what)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += LIVE_TIMEOUT;
+	if (!pthread_timedjoin_np(s->thread, NULL, &ts))
+		return true;
+	CHECK(0, "lost wake-up: %s: the sleeper was not served in %d s",
+	      what, LIVE_TIMEOUT);
+	shim_kill(__atomic_load_n(&s->task, __ATOMIC_SEQ_CST), &s->waitvm->wq);
+	pthread_join(s->thread, NULL);
+	return false;
+}
+
+/* It returned, and with the space it asked for. */
+static bool served(struct sleeper *s, const char *what)
+{
+	if (!returned(s, what))
+		return false;
+	CHECK(!s->ret, "%s: the sleeper got %d", what, s->ret);
+	return !s->ret;
 }
 
 static void check_arena(struct vmem *vm)
 {
 	const char *err = vmem_check(vm);
 
+	if (!err)
+		err = vi_check_caches(vm);
 	CHECK(!err, "%s: %s", vm->name, err);
 }
 
@@ -94,7 +147,7 @@ static void test_wait_free_add_kill(void)
 	/* Freed room wakes it. */
 	sleep_on(&s, vm, 8, vm);
 	vmem_free(vm, b, 8);
-	pthread_join(s.thread, NULL);
+	returned(&s, "a free to the arena");
 	CHECK(s.ret == 0 && s.addr == b, "woken by a free: %d %#lx", s.ret,
 	      s.addr);
 
@@ -104,7 +157,7 @@ static void test_wait_free_add_kill(void)
 	usleep(20000);
 	CHECK(nwaiters(vm) == 1, "woke without enough room");
 	vmem_free(vm, b, 8);
-	pthread_join(s.thread, NULL);
+	returned(&s, "enough room freed");
 	CHECK(s.ret == 0 && s.addr == 16, "woken by enough room: %d %#lx",
 	      s.ret, s.addr);
 	CHECK(vm->stats.wait >= 3, "%llu waits",
@@ -113,7 +166,7 @@ static void test_wait_free_add_kill(void)
 	/* A new span wakes it. */
 	sleep_on(&s, vm, 16, vm);
 	CHECK(!vmem_add(vm, 0x1000, 16, VMEM_SLEEP), "vmem_add");
-	pthread_join(s.thread, NULL);
+	returned(&s, "vmem_add() of a span");
 	CHECK(s.ret == 0 && s.addr == 0x1000, "woken by a span: %d %#lx",
 	      s.ret, s.addr);
 	d = s.addr;
@@ -121,7 +174,7 @@ static void test_wait_free_add_kill(void)
 	/* A fatal signal ends the wait. */
 	sleep_on(&s, vm, 4, vm);
 	shim_kill(__atomic_load_n(&s.task, __ATOMIC_SEQ_CST), &vm->wq);
-	pthread_join(s.thread, NULL);
+	returned(&s, "a fatal signal");
 	CHECK(s.ret == -EINTR, "killed: %d", s.ret);
 
 	/* No span could ever hold it: -ENOMEM at once. */
@@ -151,14 +204,14 @@ static void test_import_waits(void)
 	sleep_on(&s, child, 5, root);
 	CHECK(nwaiters(child) == 0, "the importing arena waits itself");
 	vmem_free(root, a, 0x40);
-	pthread_join(s.thread, NULL);
+	returned(&s, "a free in the source");
 	CHECK(s.ret == 0 && vmem_size(child, VMEM_ALLOC) == 5,
 	      "import after waiting: %d", s.ret);
 	CHECK(!vmem_alloc(root, 0x30, VMEM_SLEEP, &b), "filling root again");
 
 	sleep_on(&s, child, 0x20, root);
 	shim_kill(__atomic_load_n(&s.task, __ATOMIC_SEQ_CST), &root->wq);
-	pthread_join(s.thread, NULL);
+	returned(&s, "a fatal signal, waiting in the source");
 	CHECK(s.ret == -EINTR, "a killed import: %d", s.ret);
 	check_arena(root);
 	check_arena(child);
@@ -168,24 +221,169 @@ static void test_import_waits(void)
 	vmem_destroy(root);
 }
 
+/* === Liveness: each way space comes back wakes a sleeper === */
+
+/* The arenas of the liveness tests: [0, 64), quantum 1. */
+#define LIVE_SIZE	64
+/* Their quantum caches, when they have some: one slab is the whole arena. */
+#define LIVE_QCACHE	16
+
+static struct vmem *live_arena(const char *name, unsigned long qcache_max)
+{
+	return vmem_create(name, 0, LIVE_SIZE, 1, NULL, NULL, NULL,
+			   qcache_max, VMEM_SLEEP);
+}
+
+/*
+ * Free the sleeper's block and anything else left (@n blocks at @addr of
+ * @size each), purge, run deferred work: the arena must be whole again.
+ */
+static void live_done(struct vmem *vm, struct sleeper *s, unsigned long *addr,
+		      int n, unsigned long size, const char *what)
+{
+	const char *err;
+	int i;
+
+	if (!s->ret)
+		vmem_free(vm, s->addr, s->size);
+	for (i = 0; i < n; i++)
+		vmem_free(vm, addr[i], size);
+	vmem_qcache_purge(vm, true);
+	shim_flush_work();
+	err = vmem_check(vm);
+	if (!err)
+		err = vi_check_caches(vm);
+	if (!err)
+		err = vi_check_hash(vm);
+	if (!err)
+		err = vi_check_drained(vm);
+	CHECK(!err, "%s: %s", what, err);
+	vmem_destroy(vm);
+}
+
+/* The whole arena taken by vmem_xalloc(), which no cache serves. */
+static void live_free_to_arena(unsigned long qcache_max, unsigned long size)
+{
+	struct vmem *vm = live_arena("live-free", qcache_max);
+	unsigned long all;
+	struct sleeper s;
+	char what[96];
+
+	snprintf(what, sizeof(what),
+		 "a free to the arena (qcache_max %lu, sleeping for %lu)",
+		 qcache_max, size);
+	CHECK(!vmem_xalloc(vm, LIVE_SIZE, 0, 0, 0, 0, ~0UL, VMEM_SLEEP, &all),
+	      "%s: filling the arena", what);
+	sleep_on(&s, vm, size, vm);
+	vmem_xfree(vm, all, LIVE_SIZE);
+	served(&s, what);
+	live_done(vm, &s, NULL, 0, 0, what);
+}
+
+/*
+ * Cached objects of size @held take the arena (one slab): @nheld of them
+ * are held, and @nfree are freed to the caches while a sleeper waits for
+ * @size.  The regression case: one object of size 1 held, a sleeper for 32.
+ */
+static void live_cached_free(unsigned long held, int nheld, int nfree,
+			     unsigned long size)
+{
+	struct vmem *vm = live_arena("live-cached", LIVE_QCACHE);
+	unsigned long addr[LIVE_SIZE];
+	struct sleeper s;
+	char what[128];
+	int i;
+
+	snprintf(what, sizeof(what),
+		 "a free of a cached size (%d of %d of size %lu held freed, sleeping for %lu)",
+		 nfree, nheld, held, size);
+	for (i = 0; i < nheld; i++)
+		CHECK(!vmem_alloc(vm, held, VMEM_SLEEP, &addr[i]),
+		      "%s: allocation %d", what, i);
+	sleep_on(&s, vm, size, vm);
+	for (i = 0; i < nfree; i++)
+		vmem_free(vm, addr[--nheld], held);
+	served(&s, what);
+	live_done(vm, &s, addr, nheld, held, what);
+}
+
+static void live_add(unsigned long qcache_max)
+{
+	struct vmem *vm = live_arena("live-add", qcache_max);
+	unsigned long all;
+	struct sleeper s;
+	char what[64];
+
+	snprintf(what, sizeof(what), "vmem_add() of a span (qcache_max %lu)",
+		 qcache_max);
+	CHECK(!vmem_xalloc(vm, LIVE_SIZE, 0, 0, 0, 0, ~0UL, VMEM_SLEEP, &all),
+	      "%s: filling the arena", what);
+	sleep_on(&s, vm, 32, vm);
+	CHECK(!vmem_add(vm, 0x1000, LIVE_SIZE, VMEM_NOSLEEP), "%s", what);
+	served(&s, what);
+	vmem_xfree(vm, all, LIVE_SIZE);
+	live_done(vm, &s, NULL, 0, 0, what);
+}
+
+/*
+ * An importer took the whole source; the sleeper waits on the source until
+ * the importer frees its block (cached or not) and so releases its span.
+ * An importer's cached block keeps its slab, and so the span, until a
+ * purge: the free to the importer's cache wakes the source's sleeper, whose
+ * purge reaches the caches of the arenas importing from its arena.
+ */
+static void live_release(unsigned long qcache_max, unsigned long child_qmax)
+{
+	struct vmem *src = live_arena("live-source", qcache_max);
+	struct vmem *child = vmem_create("live-child", 0, 0, 1, NULL, NULL, src,
+					 child_qmax, VMEM_SLEEP);
+	unsigned long size = child_qmax ? 1 : LIVE_SIZE, addr;
+	struct sleeper s;
+	char what[128];
+
+	snprintf(what, sizeof(what),
+		 "the release of an imported span (source qcache_max %lu, importer qcache_max %lu)",
+		 qcache_max, child_qmax);
+	CHECK(!vmem_alloc(child, size, VMEM_SLEEP, &addr) &&
+	      src->mem_inuse == LIVE_SIZE, "%s: importing", what);
+	sleep_on(&s, src, 32, src);
+	vmem_free(child, addr, size);
+	served(&s, what);
+	CHECK(!vmem_check(child) && !child->mem_total, "%s: %s", what,
+	      vmem_check(child) ?: "the importer kept its span");
+	vmem_destroy(child);
+	live_done(src, &s, NULL, 0, 0, what);
+}
+
+static void test_liveness(void)
+{
+	unsigned long qmax;
+
+	for (qmax = 0; qmax <= LIVE_QCACHE; qmax += LIVE_QCACHE) {
+		live_free_to_arena(qmax, 32);
+		live_add(qmax);
+		live_release(qmax, 0);
+		live_release(qmax, LIVE_QCACHE);
+	}
+	/* Sleeping for a cached size: the cache could not have a slab. */
+	live_free_to_arena(LIVE_QCACHE, 1);
+	live_cached_free(1, 1, 1, 32);
+	live_cached_free(1, 1, 1, 2);
+	live_cached_free(2, 2, 2, LIVE_SIZE);
+	live_cached_free(1, LIVE_SIZE, 1, 1);
+}
+
 /* === Stress === */
 
 #define STRESS_THREADS	3
 #define STRESS_BLOCKS	256
-
-struct blk {
-	struct vmem *vm;
-	unsigned long addr;
-	unsigned long size;
-	bool x;
-};
 
 struct worker {
 	pthread_t thread;
 	int cpu;
 	unsigned long long rng;
 	struct vmem **arenas;
-	struct blk blk[STRESS_BLOCKS];
+	struct vi_blk blk[STRESS_BLOCKS];
 	int n;
 	long ops;
 };
@@ -199,10 +397,7 @@ static bool stopping(void)
 
 static unsigned long wrnd(struct worker *w, unsigned long n)
 {
-	w->rng ^= w->rng << 13;
-	w->rng ^= w->rng >> 7;
-	w->rng ^= w->rng << 17;
-	return n ? w->rng % n : 0;
+	return vi_rnd(&w->rng, n);
 }
 
 static void *worker_fn(void *arg)
@@ -216,7 +411,7 @@ static void *worker_fn(void *arg)
 	while (!stopping()) {
 		struct vmem *vm = w->arenas[wrnd(w, 3)];
 		unsigned int flags = VMEM_NOSLEEP | policy[wrnd(w, 4)];
-		struct blk *b;
+		struct vi_blk *b;
 		int ret;
 
 		w->ops++;
@@ -235,11 +430,7 @@ static void *worker_fn(void *arg)
 		} else if (w->n) {
 			int i = wrnd(w, w->n);
 
-			b = &w->blk[i];
-			if (b->x)
-				vmem_xfree(b->vm, b->addr, b->size);
-			else
-				vmem_free(b->vm, b->addr, b->size);
+			vi_blk_free(&w->blk[i]);
 			w->blk[i] = w->blk[--w->n];
 		}
 	}
@@ -259,22 +450,14 @@ static void *flusher_fn(void *arg)
 	return NULL;
 }
 
-static int cmp_blk(const void *x, const void *y)
-{
-	const struct blk *a = x, *b = y;
-
-	if (a->vm != b->vm)
-		return a->vm < b->vm ? -1 : 1;
-	return a->addr < b->addr ? -1 : a->addr > b->addr;
-}
-
 static void test_stress(void)
 {
 	static struct worker w[STRESS_THREADS];
-	static struct blk all[STRESS_THREADS * STRESS_BLOCKS];
+	static struct vi_blk all[STRESS_THREADS * STRESS_BLOCKS];
 	struct vmem *arenas[3];
 	pthread_t flusher;
 	long ops = 0;
+	const char *err;
 	int i, j, n = 0;
 
 	arenas[0] = vmem_create("s-root", 0, 1 << 14, 4, NULL, NULL, NULL, 0,
@@ -301,25 +484,23 @@ static void test_stress(void)
 			all[n++] = w[i].blk[j];
 	}
 	pthread_join(flusher, NULL);
-	qsort(all, n, sizeof(*all), cmp_blk);
-	for (i = 1; i < n; i++)
-		CHECK(all[i].vm != all[i - 1].vm ||
-		      all[i - 1].addr + all[i - 1].size <= all[i].addr,
-		      "%s: blocks at %#lx and %#lx overlap", all[i].vm->name,
-		      all[i - 1].addr, all[i].addr);
+	err = vi_check_disjoint(all, n);
+	CHECK(!err, "%s", err);
 	for (i = 0; i < 3; i++)
 		check_arena(arenas[i]);
-	for (i = 0; i < n; i++) {
-		if (all[i].x)
-			vmem_xfree(all[i].vm, all[i].addr, all[i].size);
-		else
-			vmem_free(all[i].vm, all[i].addr, all[i].size);
-	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < n; i++)
+		vi_blk_free(&all[i]);
+	for (i = 2; i >= 0; i--) {
+		vmem_qcache_purge(arenas[i], true);
+		shim_flush_work();
 		check_arena(arenas[i]);
 		CHECK(vmem_size(arenas[i], VMEM_ALLOC) == 0,
 		      "%s: %lu left allocated", arenas[i]->name,
 		      vmem_size(arenas[i], VMEM_ALLOC));
+		err = vi_check_hash(arenas[i]);
+		if (!err)
+			err = vi_check_drained(arenas[i]);
+		CHECK(!err, "%s", err);
 	}
 	vmem_destroy(arenas[2]);
 	vmem_destroy(arenas[1]);
@@ -339,6 +520,7 @@ int main(int argc, char **argv)
 	if (strcmp(part, "stress")) {
 		test_wait_free_add_kill();
 		test_import_waits();
+		test_liveness();
 	}
 	if (strcmp(part, "sleep")) {
 		warnings = shim_nwarn;

@@ -7,6 +7,17 @@
  * are condition variables, CPUs are emulated per thread, the slab allocator
  * counts what is live and fails on demand, deferred work and RCU frees wait
  * until the test lets them run.  The functions are in shim.c.
+ *
+ * The kernel's memory model, as ThreadSanitizer should see it: READ_ONCE()
+ * and WRITE_ONCE() are relaxed atomic accesses, atomics and atomic bit
+ * operations are atomic with the kernel's ordering (unordered unless they
+ * return a value), spinlocks and "interrupts disabled" are mutexes, and
+ * per-CPU data is reached by the CPU's own thread, under the CPU's mutex
+ * (its interrupts disabled), or with this_cpu_*() operations, atomic here.
+ *
+ * Preemption points: every spinlock acquisition and release, every
+ * interrupt enable and every atomic operation may yield, sleep or spin for
+ * a moment when shim_preempt_rate is set (shim_preempt_point()).
  */
 #ifndef _VMEM_SHIM_H
 #define _VMEM_SHIM_H
@@ -26,7 +37,7 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef unsigned int gfp_t;
 
-#define BITS_PER_LONG		(8 * (int)sizeof(long))
+#define BITS_PER_LONG		(__SIZEOF_LONG__ * 8)
 #define BIT(n)			(1UL << (n))
 #define GFP_KERNEL		0x1U
 #define GFP_ATOMIC		0x2U
@@ -42,8 +53,8 @@ typedef unsigned int gfp_t;
 #define __printf(a, b)		__attribute__((format(printf, a, b)))
 #define likely(x)		__builtin_expect(!!(x), 1)
 #define unlikely(x)		__builtin_expect(!!(x), 0)
-#define READ_ONCE(x)		(*(volatile typeof(x) *)&(x))
-#define WRITE_ONCE(x, v)	(*(volatile typeof(x) *)&(x) = (v))
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -82,6 +93,8 @@ extern __thread int shim_spin_depth;
 extern __thread int shim_irq_depth;
 extern __thread int shim_rcu_depth;
 extern __thread int shim_in_irq;
+/* might_sleep() calls, for the tests to see that a call says it may sleep. */
+extern long shim_might_sleeps;
 void shim_might_sleep(const char *what);
 #define might_sleep()		shim_might_sleep(__func__)
 
@@ -108,10 +121,25 @@ static inline bool is_power_of_2(unsigned long n)
 
 #define ilog2(n)		((int)__fls(n))
 
-static inline unsigned long hash_long(unsigned long val, unsigned int bits)
+/* <linux/hash.h>: hash_long() is hash_32() or hash_64(), as the kernel's. */
+#define GOLDEN_RATIO_32		0x61C88647U
+#define GOLDEN_RATIO_64		0x61C8864680B583EBULL
+
+static inline u32 hash_32(u32 val, unsigned int bits)
 {
-	return (unsigned long)(val * 0x61C8864680B583EBull) >> (64 - bits);
+	return (u32)(val * GOLDEN_RATIO_32) >> (32 - bits);
 }
+
+static inline u32 hash_64(u64 val, unsigned int bits)
+{
+	return (u32)((val * GOLDEN_RATIO_64) >> (64 - bits));
+}
+
+#if BITS_PER_LONG == 64
+#define hash_long(val, bits)	hash_64(val, bits)
+#else
+#define hash_long(val, bits)	hash_32(val, bits)
+#endif
 
 /* Errors. */
 #define MAX_ERRNO		4095
@@ -284,25 +312,65 @@ static inline void hlist_del(struct hlist_node *n)
 	     pos && ({ n = pos->member.next; 1; });			\
 	     pos = hlist_entry_safe(n, typeof(*pos), member))
 
-/* Atomics and bit operations. */
+/*
+ * Preemption points, off unless shim_preempt_rate is set: then one point in
+ * that many yields, spins or sleeps for a moment, as a per-thread generator
+ * seeded with shim_preempt_seed and the thread's number
+ * (shim_preempt_thread()) decides.  Set them while no other thread runs.
+ */
+extern unsigned int shim_preempt_rate;
+extern unsigned long long shim_preempt_seed;
+extern long shim_preempt_points;
+void shim_preempt_thread(unsigned int n);
+void shim_preempt_point(void);
+
+static inline void shim_preempt(void)
+{
+	if (unlikely(__atomic_load_n(&shim_preempt_rate, __ATOMIC_RELAXED)))
+		shim_preempt_point();
+}
+
+/*
+ * Atomics and bit operations, ordered as the kernel's: those that return
+ * nothing (and reads) are unordered, those that return a value are fully
+ * ordered.  Each is a preemption point.
+ */
 typedef struct { long counter; } atomic_long_t;
 typedef struct { int counter; } atomic_t;
 #define ATOMIC_LONG_INIT(i)	{ (i) }
 #define ATOMIC_INIT(i)		{ (i) }
-#define atomic_long_inc(v)	__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
-#define atomic_long_dec(v)	__atomic_sub_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
-#define atomic_long_read(v)	__atomic_load_n(&(v)->counter, __ATOMIC_SEQ_CST)
-#define atomic_long_add(i, v)	__atomic_add_fetch(&(v)->counter, i, __ATOMIC_SEQ_CST)
-#define atomic_inc_return(v)	__atomic_add_fetch(&(v)->counter, 1, __ATOMIC_SEQ_CST)
+
+static inline void atomic_long_add(long i, atomic_long_t *v)
+{
+	shim_preempt();
+	__atomic_fetch_add(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline long atomic_long_read(const atomic_long_t *v)
+{
+	shim_preempt();
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+}
+
+static inline int atomic_inc_return(atomic_t *v)
+{
+	shim_preempt();
+	return __atomic_add_fetch(&v->counter, 1, __ATOMIC_SEQ_CST);
+}
+
+#define atomic_long_inc(v)	atomic_long_add(1, v)
+#define atomic_long_dec(v)	atomic_long_add(-1, v)
 
 static inline void set_bit(long nr, volatile unsigned long *addr)
 {
+	shim_preempt();
 	__atomic_fetch_or(addr + nr / BITS_PER_LONG,
-			  BIT(nr % BITS_PER_LONG), __ATOMIC_SEQ_CST);
+			  BIT(nr % BITS_PER_LONG), __ATOMIC_RELAXED);
 }
 
 static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
 {
+	shim_preempt();
 	return __atomic_fetch_and(addr + nr / BITS_PER_LONG,
 				  ~BIT(nr % BITS_PER_LONG), __ATOMIC_SEQ_CST) &
 	       BIT(nr % BITS_PER_LONG);
@@ -329,9 +397,11 @@ static inline void __clear_bit(long nr, unsigned long *addr)
 	addr[BIT_WORD(nr)] &= ~BIT_MASK(nr);
 }
 
+/* A marked read, as the kernel's: it may race with set_bit(). */
 static inline bool test_bit(long nr, const unsigned long *addr)
 {
-	return addr[BIT_WORD(nr)] & BIT_MASK(nr);
+	return __atomic_load_n(&addr[BIT_WORD(nr)], __ATOMIC_RELAXED) &
+	       BIT_MASK(nr);
 }
 
 static inline unsigned long find_first_bit(const unsigned long *addr,
@@ -375,7 +445,9 @@ static inline unsigned long roundup_pow_of_two(unsigned long n)
  * told otherwise.  "Disabling interrupts" (local_irq_save(), and the
  * spin_lock_irqsave() family) holds the CPU's mutex, so that on_each_cpu()
  * runs its function on another CPU only where that CPU could take an
- * interrupt, as an IPI would.
+ * interrupt, as an IPI would.  shim_cpu_down() takes a CPU away (its mutex,
+ * so that no thread runs there with interrupts disabled) for a CPU-dead
+ * callback to empty its per-CPU data; shim_cpu_up() gives it back.
  */
 #define SHIM_NR_CPUS		4
 #define nr_cpu_ids		SHIM_NR_CPUS
@@ -385,6 +457,8 @@ extern __thread int shim_cpu;
 void shim_set_cpu(int cpu);
 void shim_irq_disable(void);
 void shim_irq_enable(void);
+void shim_cpu_down(int cpu);
+void shim_cpu_up(int cpu);
 #define smp_processor_id()	((unsigned int)shim_cpu)
 #define raw_smp_processor_id()	((unsigned int)shim_cpu)
 #define local_irq_save(flags) \
@@ -403,7 +477,8 @@ void on_each_cpu(smp_call_func_t func, void *info, int wait);
 /*
  * Per-CPU memory: SHIM_NR_CPUS copies SHIM_PERCPU_UNIT bytes apart, so
  * that this_cpu_*() can reach a CPU's copy of any member, as the kernel's
- * per-CPU offsets do.
+ * per-CPU offsets do.  this_cpu_*() operations are relaxed atomics: the
+ * kernel's are atomic against their own CPU, and may be read from others.
  */
 #define SHIM_PERCPU_UNIT	256
 void *shim_alloc_percpu(size_t size, gfp_t gfp);
@@ -418,17 +493,21 @@ void shim_free_percpu(void *p);
 #define raw_cpu_ptr(p)			this_cpu_ptr(p)
 #define __this_cpu_lvalue(x) \
 	(*(typeof(&(x)))((char *)&(x) + (size_t)shim_cpu * SHIM_PERCPU_UNIT))
-#define this_cpu_inc(x)		((void)__this_cpu_lvalue(x)++)
-#define this_cpu_dec(x)		((void)__this_cpu_lvalue(x)--)
-#define this_cpu_add(x, v)	((void)(__this_cpu_lvalue(x) += (v)))
-#define this_cpu_read(x)	(__this_cpu_lvalue(x))
+#define this_cpu_add(x, v) \
+	((void)__atomic_fetch_add(&__this_cpu_lvalue(x), (v), __ATOMIC_RELAXED))
+#define this_cpu_inc(x)		this_cpu_add(x, 1)
+#define this_cpu_dec(x)		this_cpu_add(x, -1)
+#define this_cpu_read(x) \
+	__atomic_load_n(&__this_cpu_lvalue(x), __ATOMIC_RELAXED)
 #define __this_cpu_inc(x)	this_cpu_inc(x)
 
-/* Locks: pthread mutexes that know their owner. */
+/*
+ * Locks: pthread mutexes that know their owner (the holder's
+ * shim_current(), read and written atomically, NULL when free).
+ */
 typedef struct {
 	pthread_mutex_t mutex;
-	pthread_t owner;
-	int held;
+	void *owner;
 } spinlock_t;
 
 struct lock_class_key {
@@ -466,6 +545,8 @@ struct mutex {
 	pthread_mutex_t mutex;
 };
 
+#define DEFINE_MUTEX(name) \
+	struct mutex name = { .mutex = PTHREAD_MUTEX_INITIALIZER }
 #define mutex_init(m)		pthread_mutex_init(&(m)->mutex, NULL)
 #define mutex_lock(m) \
 	do { might_sleep(); pthread_mutex_lock(&(m)->mutex); } while (0)
