@@ -9,7 +9,8 @@
  * an arena importing from the sleeper's counts too: a free to those caches
  * wakes the source's sleepers, whose purge reaches them, and an importing
  * arena purges its own caches before it waits in its source.  Sleepers
- * woken together purge the caches once between them, not once each.
+ * woken together purge the caches once between them, not once each, and a
+ * sleeper purges at most once a jiffy however fast the caches are used.
  */
 #include <kunit/test.h>
 #include "vmem_test.h"
@@ -237,11 +238,57 @@ static void live_importer_purges_before_waiting(struct kunit *test)
 	live_importer_caches(test, false);
 }
 
+/*
+ * A sleeper waits for the whole arena while this thread allocates and
+ * frees a cached size 2000 times: each free wakes it, but each purge
+ * interrupts every CPU and empties every magazine, so it may purge once a
+ * jiffy, not once a free.
+ */
+static void live_purges_rate_limited(struct kunit *test)
+{
+	struct vmem *vm = vmem_test_create_qc(test, "kunit-storm", 0, N * Q, Q,
+					      NULL, NULL, NULL, 4 * Q,
+					      VMEM_SLEEP);
+	struct vmem_test_sleeper *s;
+	unsigned long start, purges, addr, ticks;
+	unsigned int i;
+	u64 wait = vm->stats.wait;
+
+	vmem_test_take(test, vm, 0, N / 2 * Q);
+	s = vmem_test_sleeper_start(test, vm, N * Q, VMEM_SLEEP, false, 0, 0);
+	s->rescue_base = 4 * N * Q;
+	s->rescue_size = N * Q;
+	KUNIT_ASSERT_TRUE(test, vmem_test_wait_sleeping(vm, wait));
+	/* Woken, it runs at once, even on one CPU. */
+	sched_set_fifo_low(s->task);
+	purges = READ_ONCE(vm->purge_gen);
+	start = jiffies;
+	for (i = 0; i < 2000; i++) {
+		KUNIT_ASSERT_EQ(test, vmem_alloc(vm, Q, VMEM_NOSLEEP, &addr), 0);
+		vmem_free(vm, addr, Q);
+		cond_resched();
+	}
+	ticks = jiffies - start;
+	purges = READ_ONCE(vm->purge_gen) - purges;
+	KUNIT_EXPECT_LE_MSG(test, purges, ticks + 2,
+			    "%lu purges in %lu jiffies for 2000 cached frees",
+			    purges, ticks);
+	KUNIT_EXPECT_FALSE(test, vmem_test_sleeper_finished(s));
+
+	vmem_xfree(vm, 0, N / 2 * Q);
+	KUNIT_ASSERT_TRUE_MSG(test, vmem_test_sleeper_wait(s),
+			      "lost wake-up: the sleeper was not served");
+	KUNIT_EXPECT_EQ(test, s->ret, 0);
+	vmem_xfree(vm, s->addr, N * Q);
+	vmem_test_expect_all_back(test, vm);
+}
+
 static struct kunit_case vmem_liveness_cases[] = {
 	KUNIT_CASE_PARAM(live_woken, live_gen_params),
 	KUNIT_CASE(live_importer_cached_free_wakes_source),
 	KUNIT_CASE(live_importer_purges_before_waiting),
 	KUNIT_CASE(live_sleepers_purge_once),
+	KUNIT_CASE(live_purges_rate_limited),
 	{}
 };
 

@@ -7,10 +7,12 @@
 # kernel headers, checks its exports in Module.symvers, builds a client of
 # the API contract against it, runs checkpatch.pl and kernel-doc, builds and
 # installs the module with dkms into a private tree, and runs the KUnit
-# suites in a UML kernel (scripts/kunit.sh).  Every check prints one PASS or
-# FAIL line and a failed check does not stop the others; each KUnit case
-# counts as one test.  The last line is "N passed, N failed"; the exit
-# status is non-zero when anything failed.
+# suites in a UML kernel and under qemu on x86_64 and i386 with two CPUs
+# (scripts/kunit.sh), and builds them as modules against the x86_64 kernel
+# (scripts/kunit-modules.sh).  Every check prints one PASS or FAIL line and
+# a failed check does not stop the others; each KUnit case counts as one
+# test.  The last line is "N passed, N failed"; the exit status is non-zero
+# when anything failed.
 #
 # It installs the Debian packages it needs and fetches nothing else.  Logs
 # are kept in $VMEM_CACHE/check/.
@@ -90,15 +92,6 @@ repo_files()
 			find "${pat%%/*}" -path "$pat" ! -name '*.mod.c' 2>/dev/null
 		done)
 	fi | sort -u
-}
-
-# A copy of the repository without its build products, so that every build
-# starts clean and no two kernels' objects mix.
-copy_tree()
-{
-	mkdir -p "$1"
-	rsync -a --delete --delete-excluded --exclude=/.git \
-		--filter=':- .gitignore' "$VMEM_TOP/" "$1/"
 }
 
 build_w1()
@@ -245,39 +238,46 @@ dkms_remove()
 }
 
 # tools/testing/vmem: the core compiled unchanged in userspace, one make
-# target a check (check-gcc, check-clang, check-valgrind, fuzz, coverage),
+# target a check (check-gcc, check-clang, check-valgrind, check-tsan,
+# check-m32, check-preempt, fuzz, coverage),
 # in a clean copy of the tree.
 userspace_test()
 {
 	local dir=$VMEM_CACHE/userspace
 
-	need_pkgs gcc make clang libclang-rt-14-dev valgrind lcov
+	need_pkgs gcc gcc-multilib make clang libclang-rt-14-dev valgrind lcov
 	copy_tree "$dir" || return 1
 	make -C "$dir/tools/testing/vmem" -j2 "$1"
 }
 
-# Every KUnit case counts as one test; kunit.sh's output is shown as it runs.
+# kunit [ARCH]: the KUnit suites under UML, or under qemu on x86_64 or i386
+# (scripts/kunit.sh --arch=ARCH).  Every case counts as one test; kunit.sh's
+# output is shown as it runs, and one PASS or FAIL line sums it up.
 kunit()
 {
-	local counts=$logdir/kunit.counts start=$SECONDS
-	local kunit_passed kunit_failed kunit_skipped
+	local arch=${1:-um} start=$SECONDS what counts retried=
+	local kunit_passed kunit_failed kunit_skipped kunit_retries
 
-	log=$logdir/kunit.log
+	what=kunit${1:+ $1}
+	log=$logdir/kunit${1:+-$1}.log
+	counts=$logdir/kunit${1:+-$1}.counts
 	rm -f "$counts"
-	VMEM_KUNIT_COUNTS=$counts bash "$VMEM_TOP/scripts/kunit.sh" 2>&1 |
+	VMEM_KUNIT_COUNTS=$counts bash "$VMEM_TOP/scripts/kunit.sh" \
+		--arch="$arch" 2>&1 |
 		tee "$log" | grep --line-buffered -v "^stty: 'standard input'" || true
 	if [[ ! -s $counts ]]; then
-		fail "kunit ($((SECONDS - start)) s, no results, log: $log)"
+		fail "$what ($((SECONDS - start)) s, no results, log: $log)"
 		return
 	fi
-	read -r kunit_passed kunit_failed kunit_skipped <"$counts"
+	read -r kunit_passed kunit_failed kunit_skipped kunit_retries <"$counts"
+	[[ ${kunit_retries:-0} -eq 0 ]] || retried=", boot retried once"
 	passed=$((passed + kunit_passed))
 	failed=$((failed + kunit_failed))
 	skipped=$((skipped + kunit_skipped))
-	printf '%s: kunit (%d s): %d cases passed, %d failed, %d skipped\n' \
+	printf '%s: %s (%d s%s): %d cases passed, %d failed, %d skipped\n' \
 		"$([[ $kunit_failed -eq 0 ]] && echo PASS || echo FAIL)" \
-		"$((SECONDS - start))" "$kunit_passed" "$kunit_failed" \
-		"$kunit_skipped"
+		"$what" "$((SECONDS - start))" "$retried" "$kunit_passed" \
+		"$kunit_failed" "$kunit_skipped"
 }
 
 # Every qemu check counts as one test; qemu-test.sh's FAIL lines are shown.
@@ -358,12 +358,22 @@ main()
 	check "userspace: gcc, ASan and UBSan" userspace_test check-gcc || true
 	check "userspace: clang, ASan and UBSan" userspace_test check-clang || true
 	check "userspace: valgrind" userspace_test check-valgrind || true
+	check "userspace: ThreadSanitizer" userspace_test check-tsan || true
+	check "userspace: 32-bit (-m32), ASan and UBSan" \
+		userspace_test check-m32 || true
+	check "userspace: injected preemption, 200 seeds" \
+		userspace_test check-preempt || true
 	check "userspace: libFuzzer, 60 s" userspace_test fuzz || true
 	check "userspace: coverage of vmem_core.c, 95% of lines" \
 		userspace_test coverage || true
 
-	# h: KUnit.
+	# h: KUnit: under UML; under qemu with two CPUs on x86_64 (KCSAN),
+	# whose kernel also builds the suites as modules, and on i386.
 	kunit
+	kunit x86_64
+	check "kunit suites as modules (=m) on x86_64" \
+		bash "$VMEM_TOP/scripts/kunit-modules.sh" || true
+	kunit i386
 
 	# i: vmem.ko on Debian's own 6.1 and 6.12 kernels under qemu.
 	qemu

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034
 #
-# Helpers shared by scripts/check.sh, scripts/kunit.sh and scripts/kheaders.sh.
+# Helpers shared by the scripts in scripts/.
 # Source it; it sets no shell options of its own.
 #
 # Everything downloaded, unpacked or built lives in $VMEM_CACHE, outside the
@@ -270,22 +270,48 @@ ksrc_graft()
 		echo 'source "lib/vmem/Kconfig"' >>"$tree/lib/Kconfig"
 }
 
-# kunit_configure KUNITCONFIG BUILD_DIR LOG: "kunit.py config", run from the
-# top of the kernel tree, then check that every option KUNITCONFIG sets is
-# in the .config as asked (kunit.py drops an option whose dependencies are
-# not met), naming those that are not.
+# The kunit.py build directory of an architecture: um (UML), x86_64, i386.
+kunit_build_dir()
+{
+	if [[ $1 == um ]]; then
+		printf '%s\n' "$VMEM_CACHE/kunit-build"
+	else
+		printf '%s\n' "$VMEM_CACHE/kunit-build-$1"
+	fi
+}
+
+# kunit_configure KUNITCONFIG BUILD_DIR LOG [KUNIT.PY OPTIONS...]: "kunit.py
+# config", run from the top of the kernel tree, then check that every option
+# KUNITCONFIG sets is in the .config as asked, and that none it turns off
+# ("# CONFIG_X is not set") is on (kunit.py drops an option whose
+# dependencies are not met), naming those that are not.
 kunit_configure()
 {
 	local kunitconfig=$1 build_dir=$2 log=$3 opt missing=()
+	shift 3
 
-	python3 tools/testing/kunit/kunit.py config \
+	python3 tools/testing/kunit/kunit.py config "$@" \
 		--kunitconfig="$kunitconfig" --build_dir="$build_dir" \
 		>>"$log" 2>&1 || { tail -n 40 "$log" >&2; return 1; }
 	while IFS= read -r opt; do
 		grep -qxF "$opt" "$build_dir/.config" || missing+=("$opt")
 	done < <(grep -E '^CONFIG_[A-Za-z0-9_]+=' "$kunitconfig")
+	while IFS= read -r opt; do
+		! grep -qE "^$opt=[ym]\$" "$build_dir/.config" ||
+			missing+=("# $opt is not set")
+	done < <(sed -n 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1/p' \
+		 "$kunitconfig")
 	if [[ ${#missing[@]} -gt 0 ]]; then
 		msg "not set as asked in $build_dir/.config: ${missing[*]}"
 		return 1
 	fi
+}
+
+# copy_tree DIR: a copy of the repository in DIR without its build products
+# or .git, so that every build starts clean and no two kernels' objects mix.
+copy_tree()
+{
+	mkdir -p "$1"
+	rsync -a --delete --delete-excluded --exclude=/.git \
+		--filter=':- .gitignore' "$VMEM_TOP/" "$1/"
 }

@@ -66,6 +66,7 @@
 #include <linux/bitops.h>
 #include <linux/err.h>
 #include <linux/hash.h>
+#include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/log2.h>
@@ -988,6 +989,7 @@ static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long registered)
 	purge = vmem_sleeper_needs_purge(vm, registered);
 	if (purge) {
 		vm->purge_gen++;
+		vm->purge_time = jiffies;
 		vm->purged_frees = vm->cached_frees;
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
@@ -1061,6 +1063,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 	bool can_purge = !(vmflag & VMEM_NOPURGE);
 	bool unbalanced, purged = false, waiting = false;
 	unsigned long flags, gen, registered = 0;
+	long timeout;
 	LIST_HEAD(spare);
 	int ret;
 
@@ -1116,22 +1119,33 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			registered = vm->purge_gen;
 		}
 		gen = vm->free_gen;
+		timeout = MAX_SCHEDULE_TIMEOUT;
 		if (can_purge && vmem_sleeper_needs_purge(vm, registered)) {
-			purged = true;
-			ret = vmem_purge_and_retry(vm, r, vmflag, registered,
-						   &flags, addrp);
-			if (!ret)
-				break;
-			continue;
+			/*
+			 * At once for a new sleeper; after that at most once
+			 * a jiffy, however often frees to the caches come.
+			 */
+			if (vm->purge_gen == registered ||
+			    time_after_eq(jiffies, vm->purge_time + 1)) {
+				purged = true;
+				ret = vmem_purge_and_retry(vm, r, vmflag,
+							   registered, &flags,
+							   addrp);
+				if (!ret)
+					break;
+				continue;
+			}
+			timeout = 1;
 		}
 
-		/* Wait until something is freed or added. */
+		/* Wait until something is freed or added, or to purge. */
 		vm->stats.wait++;
 		spin_unlock_irqrestore(&vm->lock, flags);
-		ret = wait_event_killable(vm->wq,
-					  READ_ONCE(vm->free_gen) != gen);
+		timeout = wait_event_killable_timeout(vm->wq,
+						      READ_ONCE(vm->free_gen) !=
+						      gen, timeout);
 		spin_lock_irqsave(&vm->lock, flags);
-		if (ret) {
+		if (timeout < 0) {
 			ret = -EINTR;
 			break;
 		}

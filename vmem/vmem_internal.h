@@ -303,6 +303,9 @@ struct vmem_qcache_stats {
  * @purged_frees: @cached_frees when the last purge for sleepers started: a
  *                sleeper purges again only if more came since.
  * @purge_gen: Purges for sleepers started.
+ * @purge_time: When the last of them started, in jiffies: a sleeper purges
+ *              again at most once a jiffy, since each purge interrupts
+ *              every CPU and empties every magazine.
  * @purge_mutex: Serializes purges for sleepers.
  * @nimporters: Arenas that import from this one (destroy refuses while > 0).
  * @importers: Those arenas, linked by @importer_link (vmem_importers_mutex):
@@ -361,6 +364,7 @@ struct vmem {
 	unsigned long cached_frees;
 	unsigned long purged_frees;
 	unsigned long purge_gen;
+	unsigned long purge_time;
 	struct mutex purge_mutex;	/* serializes purges for sleepers */
 
 	unsigned int nimporters;

@@ -111,7 +111,7 @@ void vmem_depot_contended(struct vmem_qcache *qc)
 	if (++qc->contended >= VMEM_MAG_CONTENTION) {
 		qc->contended = 0;
 		if (qc->magsize < VMEM_MAG_MAX)
-			qc->magsize *= 2;
+			WRITE_ONCE(qc->magsize, qc->magsize * 2);
 	}
 }
 

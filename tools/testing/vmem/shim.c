@@ -111,7 +111,7 @@ long shim_might_sleeps;
 
 void shim_might_sleep(const char *what)
 {
-	shim_might_sleeps++;
+	__atomic_add_fetch(&shim_might_sleeps, 1, __ATOMIC_RELAXED);
 	if (shim_spin_depth || shim_irq_depth || shim_rcu_depth || shim_in_irq)
 		shim_bug("sleeping in atomic context", what);
 }
@@ -529,6 +529,45 @@ int shim_wait_sleep(wait_queue_head_t *wq)
 	ts.tv_sec += 10;
 	if (pthread_cond_timedwait(&wq->cond, &wq->mutex, &ts))
 		shim_bug("a wait lasted ten seconds (lost wake-up?)", __func__);
+	if (__atomic_load_n(&shim_task.fatal, __ATOMIC_SEQ_CST))
+		return -ERESTARTSYS;
+	return 0;
+}
+
+unsigned long shim_jiffies(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * shim_wait_sleep() with a deadline in jiffies: 1 when it passed, else as
+ * shim_wait_sleep().
+ */
+int shim_wait_sleep_until(wait_queue_head_t *wq, unsigned long end)
+{
+	struct timespec ts;
+	long left = (long)(end - shim_jiffies());
+
+	if (__atomic_load_n(&shim_task.fatal, __ATOMIC_SEQ_CST))
+		return -ERESTARTSYS;
+	if (shim_kill_on_wait) {
+		__atomic_add_fetch(&shim_waits_killed, 1, __ATOMIC_SEQ_CST);
+		return -ERESTARTSYS;
+	}
+	if (left <= 0)
+		return 1;
+	__atomic_add_fetch(&shim_waits, 1, __ATOMIC_SEQ_CST);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += left / 1000;
+	ts.tv_nsec += (left % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&wq->cond, &wq->mutex, &ts);
 	if (__atomic_load_n(&shim_task.fatal, __ATOMIC_SEQ_CST))
 		return -ERESTARTSYS;
 	return 0;

@@ -130,19 +130,19 @@ static int check_create_may_sleep(void)
 	int i, bad = 0;
 
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
-		before = shim_might_sleeps;
+		before = READ_ONCE(shim_might_sleeps);
 		vm = vmem_create("may-sleep", 0, 64, 1, NULL, NULL, NULL, 0,
 				 flags[i]);
-		if (IS_ERR(vm) || shim_might_sleeps == before) {
+		if (IS_ERR(vm) || READ_ONCE(shim_might_sleeps) == before) {
 			fprintf(stderr, "FAIL vmem_create(%#x) %s\n", flags[i],
 				IS_ERR(vm) ? "failed" : "did not say it may sleep");
 			bad++;
 		}
 		if (IS_ERR(vm))
 			continue;
-		before = shim_might_sleeps;
+		before = READ_ONCE(shim_might_sleeps);
 		vmem_destroy(vm);
-		if (shim_might_sleeps == before) {
+		if (READ_ONCE(shim_might_sleeps) == before) {
 			fprintf(stderr, "FAIL vmem_destroy() did not say it may sleep\n");
 			bad++;
 		}

@@ -712,6 +712,41 @@ void wake_up_all(wait_queue_head_t *wq);
 void shim_wait_lock(wait_queue_head_t *wq);
 void shim_wait_unlock(wait_queue_head_t *wq);
 int shim_wait_sleep(wait_queue_head_t *wq);
+int shim_wait_sleep_until(wait_queue_head_t *wq, unsigned long end);
+
+/* Time: jiffies are milliseconds of the monotonic clock. */
+#define HZ			1000
+#define MAX_SCHEDULE_TIMEOUT	LONG_MAX
+unsigned long shim_jiffies(void);
+#define jiffies			shim_jiffies()
+#define time_after_eq(a, b)	((long)((a) - (b)) >= 0)
+#define time_before(a, b)	((long)((a) - (b)) < 0)
+
+/*
+ * As the kernel's: the jiffies left (at least 1) once @cond holds, 0 when
+ * @timeout passed first, -ERESTARTSYS on a fatal signal.
+ */
+#define wait_event_killable_timeout(wq, cond, timeout)			\
+({									\
+	long __t = (timeout), __r = 0;					\
+	unsigned long __end = __t == MAX_SCHEDULE_TIMEOUT ? 0 :	\
+			      jiffies + __t;				\
+									\
+	might_sleep();							\
+	shim_wait_lock(&(wq));						\
+	while (!(cond)) {						\
+		__r = __end ? shim_wait_sleep_until(&(wq), __end) :	\
+			      shim_wait_sleep(&(wq));			\
+		if (__r)						\
+			break;						\
+	}								\
+	shim_wait_unlock(&(wq));					\
+	if (__r == 1)			/* timed out */			\
+		__r = (cond) ? 1 : 0;					\
+	else if (!__r)							\
+		__r = __end ? max(1L, (long)(__end - jiffies)) : __t;	\
+	__r;								\
+})
 
 #define wait_event_killable(wq, cond)					\
 ({									\
