@@ -406,13 +406,13 @@ static void vmem_hash_update(struct vmem *vm, bool unbalanced,
 /* === Spans === */
 
 /*
- * The span with the highest start at or below @addr, or NULL; when @linkp
- * is given, also where an index entry for a span starting at @addr goes.
- * Adds the number of tree nodes visited to *@steps.
+ * The index entry of the span with the highest start at or below @addr, or
+ * NULL; when @linkp is given, also where an index entry for a span starting
+ * at @addr goes.  Adds the number of tree nodes visited to *@steps.
  */
-static struct vmem_seg *vmem_span_find(struct vmem *vm, unsigned long addr,
-				       struct rb_node **parentp,
-				       struct rb_node ***linkp, u64 *steps)
+static struct vmem_seg *vmem_span_index(struct vmem *vm, unsigned long addr,
+					struct rb_node **parentp,
+					struct rb_node ***linkp, u64 *steps)
 {
 	struct rb_node **link = &vm->span_tree.rb_node, *parent = NULL;
 	struct vmem_seg *found = NULL;
@@ -423,7 +423,7 @@ static struct vmem_seg *vmem_span_find(struct vmem *vm, unsigned long addr,
 		(*steps)++;
 		parent = *link;
 		if (idx->start <= addr) {
-			found = idx->span;
+			found = idx;
 			link = &parent->rb_right;
 		} else {
 			link = &parent->rb_left;
@@ -450,7 +450,8 @@ static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
 	u64 steps = 0;
 
 	lockdep_assert_held(&vm->lock);
-	prev = vmem_span_find(vm, base, &parent, &link, &steps);
+	prev = vmem_span_index(vm, base, &parent, &link, &steps);
+	prev = prev ? prev->span : NULL;
 	if (prev)
 		next = list_is_last(&prev->spanlist, &vm->spans) ? NULL :
 		       list_next_entry(prev, spanlist);
@@ -503,7 +504,7 @@ static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
 static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 {
 	struct vmem_seg *seg = vmem_seg_next(vm, span), *idx;
-	struct rb_node *node;
+	u64 steps = 0;
 
 	lockdep_assert_held(&vm->lock);
 	if (!span->imported || !seg || seg->type != VMEM_SEG_FREE ||
@@ -518,17 +519,8 @@ static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 		vm->rotor_addr = vm->rotor->start + vm->rotor_off;
 		vm->rotor = NULL;
 	}
-	/* Its index entry: the one for the highest start at or below it. */
-	for (node = vm->span_tree.rb_node, idx = NULL; node;) {
-		struct vmem_seg *e = rb_entry(node, struct vmem_seg, rb);
-
-		if (e->span == span) {
-			idx = e;
-			break;
-		}
-		node = e->start < span->start ? node->rb_right : node->rb_left;
-	}
-	if (WARN_ON_ONCE(!idx))
+	idx = vmem_span_index(vm, span->start, NULL, NULL, &steps);
+	if (WARN_ON_ONCE(!idx || idx->span != span))
 		return false;
 
 	vmem_freelist_delete(vm, seg);
@@ -1777,7 +1769,7 @@ unsigned long vmem_arena_size(struct vmem *vm, unsigned int typemask)
 bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
 {
 	unsigned long flags, last = addr + size - 1;
-	struct vmem_seg *span;
+	struct vmem_seg *idx;
 	bool found = false;
 
 	if (!vm)
@@ -1785,9 +1777,10 @@ bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
 	spin_lock_irqsave(&vm->lock, flags);
 	vm->stats.contains++;
 	if (size && last >= addr) {
-		span = vmem_span_find(vm, addr, NULL, NULL,
+		/* An index entry has its span's start and size. */
+		idx = vmem_span_index(vm, addr, NULL, NULL,
 				      &vm->stats.contains_search);
-		found = span && last <= vmem_seg_last(span);
+		found = idx && last <= vmem_seg_last(idx);
 	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 	return found;
@@ -1843,7 +1836,8 @@ static const char *vmem_check_span_tree(struct vmem *vm)
 	list_for_each_entry(span, &vm->spans, spanlist) {
 		u64 steps = 0;
 
-		if (vmem_span_find(vm, span->start, NULL, NULL, &steps) != span)
+		idx = vmem_span_index(vm, span->start, NULL, NULL, &steps);
+		if (!idx || idx->span != span)
 			return "span not found in the span tree";
 		n--;
 	}
