@@ -6,7 +6,11 @@
  * an importing arena, and racing with process-context users of the same
  * arena.  Every case runs without and with quantum caches, whose CPU layer
  * and depot then see the same contexts.  Under lockdep this checks the
- * irq-safety of the arena and depot locks.
+ * irq-safety of the arena and depot locks.  On PREEMPT_RT the contexts are
+ * those vmem's contract names there (vmem_test.h): the "hard" timer expires
+ * in softirq context and "interrupts off" is a spinlock_t held; with
+ * DEBUG_ATOMIC_SLEEP and PROVE_LOCKING that checks that nothing in vmem
+ * takes a sleeping lock where RT forbids it.
  */
 #include <kunit/test.h>
 #include <linux/hrtimer.h>
@@ -138,6 +142,7 @@ static void expect_burst_ok(struct kunit *test, struct burst *b,
 
 static void atomic_irqs_off(struct kunit *test)
 {
+	static DEFINE_SPINLOCK(irq_lock);
 	struct vmem *vm = atomic_arena(test, "kunit", BASE, NQ * Q, NULL);
 	struct burst *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	unsigned long flags;
@@ -146,9 +151,10 @@ static void atomic_irqs_off(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	burst_init(b, vm, 1);
 	for (i = 0; i < 20; i++) {
-		local_irq_save(flags);
+		/* Interrupts off; on PREEMPT_RT, a spinlock_t held. */
+		spin_lock_irqsave(&irq_lock, flags);
 		burst_run(b);
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&irq_lock, flags);
 	}
 	expect_burst_ok(test, b, 20 * LIVE);
 }
@@ -177,13 +183,12 @@ static void atomic_under_spinlock(struct kunit *test)
 	expect_burst_ok(test, b, 30 * LIVE);
 }
 
-/* Bursts from an hrtimer in hard interrupt context. */
+/* Bursts from an hrtimer in hard interrupt context (softirq on RT). */
 struct hard {
 	struct hrtimer timer;
 	struct burst b;
 	unsigned int fires;
-	bool irqs_on;
-	bool not_hardirq;
+	bool wrong_context;
 	struct completion done;
 };
 
@@ -191,10 +196,8 @@ static enum hrtimer_restart hard_fn(struct hrtimer *t)
 {
 	struct hard *h = container_of(t, struct hard, timer);
 
-	if (!irqs_disabled())
-		h->irqs_on = true;
-	if (!in_hardirq())
-		h->not_hardirq = true;
+	if (!vmem_test_in_irq())
+		h->wrong_context = true;
 	burst_run(&h->b);
 	if (++h->fires == FIRES) {
 		complete(&h->done);
@@ -218,12 +221,12 @@ static struct hard *hard_start(struct kunit *test, struct vmem *vm, u32 seed)
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	burst_init(&h->b, vm, seed);
 	init_completion(&h->done);
-	hrtimer_init(&h->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	h->timer.function = hard_fn;
+	vmem_hrtimer_setup(&h->timer, hard_fn, CLOCK_MONOTONIC,
+			   VMEM_TEST_IRQ_MODE);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, hard_cancel, h));
 	hrtimer_start(&h->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
+		      VMEM_TEST_IRQ_MODE);
 	return h;
 }
 
@@ -233,9 +236,9 @@ static void hard_finish(struct kunit *test, struct hard *h)
 			    wait_for_completion_timeout(&h->done,
 							4 * VMEM_TEST_TIMEOUT),
 			    "the hrtimer fired %u times only", h->fires);
-	KUNIT_EXPECT_FALSE(test, h->irqs_on);
-	KUNIT_EXPECT_FALSE_MSG(test, h->not_hardirq,
-			       "HRTIMER_MODE_REL_HARD callback not in hard irq context");
+	KUNIT_EXPECT_FALSE_MSG(test, h->wrong_context,
+			       "the hrtimer callback ran outside %s context",
+			       VMEM_TEST_IRQ_NAME);
 	expect_burst_ok(test, &h->b, FIRES * LIVE);
 }
 
@@ -326,12 +329,12 @@ static void atomic_free_in_hardirq(struct kunit *test)
 		h->addr[i] = vmem_test_alloc(test, leaf, Q * (i % 4 + 1),
 					     VMEM_SLEEP);
 	init_completion(&h->done);
-	hrtimer_init(&h->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	h->timer.function = hard_free_fn;
+	vmem_hrtimer_setup(&h->timer, hard_free_fn, CLOCK_MONOTONIC,
+			   VMEM_TEST_IRQ_MODE);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, hard_free_cancel, h));
 	hrtimer_start(&h->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
+		      VMEM_TEST_IRQ_MODE);
 	KUNIT_ASSERT_NE(test, 0UL,
 			wait_for_completion_timeout(&h->done,
 						    VMEM_TEST_TIMEOUT));
@@ -392,12 +395,12 @@ static void atomic_add_in_hardirq(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	h->vm = vm;
 	init_completion(&h->done);
-	hrtimer_init(&h->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	h->timer.function = hard_add_fn;
+	vmem_hrtimer_setup(&h->timer, hard_add_fn, CLOCK_MONOTONIC,
+			   VMEM_TEST_IRQ_MODE);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, hard_add_cancel, h));
 	hrtimer_start(&h->timer, ns_to_ktime(100 * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
+		      VMEM_TEST_IRQ_MODE);
 	KUNIT_ASSERT_NE(test, 0UL,
 			wait_for_completion_timeout(&h->done,
 						    VMEM_TEST_TIMEOUT));
@@ -418,7 +421,7 @@ struct soft {
 
 static void soft_fn(struct timer_list *t)
 {
-	struct soft *s = from_timer(s, t, timer);
+	struct soft *s = vmem_timer_container_of(s, t, timer);
 
 	if (!in_serving_softirq())
 		s->not_softirq = true;

@@ -462,14 +462,16 @@ static void add_rejects_null_arena(struct kunit *test)
 /* vmem_add(VMEM_NOSLEEP) works with interrupts disabled. */
 static void add_nosleep_irqs_off(struct kunit *test)
 {
+	static DEFINE_SPINLOCK(irq_lock);
 	struct vmem *vm = vmem_test_create(test, 0, 0, Q);
 	unsigned long flags, addr = 0;
 	int ret1, ret2;
 
-	local_irq_save(flags);
+	/* Interrupts off; on PREEMPT_RT, a spinlock_t held (vmem_test.h). */
+	spin_lock_irqsave(&irq_lock, flags);
 	ret1 = vmem_add(vm, 0x4000, 4 * Q, VMEM_NOSLEEP);
 	ret2 = vmem_alloc(vm, 4 * Q, VMEM_NOSLEEP, &addr);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&irq_lock, flags);
 	KUNIT_EXPECT_EQ(test, ret1, 0);
 	KUNIT_EXPECT_EQ(test, ret2, 0);
 	KUNIT_EXPECT_EQ(test, addr, 0x4000UL);

@@ -479,6 +479,7 @@ static void import_exhausts_source(struct kunit *test)
 /* Imports with interrupts off (VMEM_NOSLEEP all the way down). */
 static void import_irqs_off(struct kunit *test)
 {
+	static DEFINE_SPINLOCK(irq_lock);
 	struct vmem *root = make_root(test, 16);
 	struct vmem *mid = vmem_test_create_child(test, "kunit-mid", root, 64);
 	struct vmem *leaf = vmem_test_create_child(test, "kunit-leaf", mid,
@@ -487,14 +488,15 @@ static void import_irqs_off(struct kunit *test)
 	int ret[16];
 	unsigned int i;
 
-	local_irq_save(flags);
+	/* Interrupts off; on PREEMPT_RT, a spinlock_t held (vmem_test.h). */
+	spin_lock_irqsave(&irq_lock, flags);
 	for (i = 0; i < 16; i++)
 		ret[i] = vmem_alloc(leaf, 64 * (i + 1), VMEM_NOSLEEP,
 				    &addr[i]);
 	for (i = 0; i < 16; i++)
 		if (!ret[i])
 			vmem_free(leaf, addr[i], 64 * (i + 1));
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&irq_lock, flags);
 	for (i = 0; i < 16; i++)
 		KUNIT_EXPECT_EQ_MSG(test, ret[i], 0, "allocation %u", i);
 	VMEM_TEST_EXPECT_SIZES(test, leaf, 0, 0);

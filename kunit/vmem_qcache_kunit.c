@@ -236,8 +236,9 @@ static void qcache_slab_free_refused(struct kunit *test)
  */
 static void qcache_drain_on_exhaustion(struct kunit *test)
 {
+	static DEFINE_SPINLOCK(irq_lock);
 	struct vmem *vm = qc_create(test, 0x10000, 16 * Q, Q, 4 * Q, NULL);
-	unsigned long a, b;
+	unsigned long a, b, irqflags;
 	unsigned int flags[] = { VMEM_NOSLEEP, VMEM_SLEEP };
 	int i;
 
@@ -251,13 +252,16 @@ static void qcache_drain_on_exhaustion(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, vm->stats.wait, 0ULL);
 		vmem_free(vm, b, 16 * Q);
 	}
-	/* The same with interrupts off: only this CPU and the depot. */
+	/*
+	 * The same with interrupts off (on PREEMPT_RT, a spinlock_t held):
+	 * the purge takes each CPU's magazines under their lock, no IPI.
+	 */
 	a = vmem_test_alloc(test, vm, Q, VMEM_NOSLEEP);
 	vmem_free(vm, a, Q);
-	local_irq_disable();
+	spin_lock_irqsave(&irq_lock, irqflags);
 	i = vmem_xalloc(vm, 16 * Q, 0, 0, 0, VMEM_ADDR_MIN, VMEM_ADDR_MAX,
 			VMEM_NOSLEEP, &b);
-	local_irq_enable();
+	spin_unlock_irqrestore(&irq_lock, irqflags);
 	KUNIT_ASSERT_EQ(test, i, 0);
 	vmem_xfree(vm, b, 16 * Q);
 	KUNIT_EXPECT_EQ(test, vm->stats.fail, 0ULL);
@@ -284,7 +288,7 @@ static void qcache_reap_and_purge(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, qc_stats(vm, Q).empty, 0UL);
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 4096 * Q);
 
-	vmem_qcache_purge(vm, true);
+	vmem_qcache_purge(vm);
 	/* Every object is back in its slab, and every slab in the arena. */
 	KUNIT_EXPECT_EQ(test, qc_stats(vm, Q).slabs, 0UL);
 	KUNIT_EXPECT_EQ(test, vm->nbusy, 0UL);
@@ -372,7 +376,7 @@ static void qcache_cpu_dead(struct kunit *test)
 	VMEM_TEST_EXPECT_SIZES(test, vm, Q, 1023 * Q);
 	vmem_free(vm, held, Q);
 	KUNIT_EXPECT_EQ(test, vm->stats.bad_free, 0ULL);
-	vmem_qcache_purge(vm, true);
+	vmem_qcache_purge(vm);
 	KUNIT_EXPECT_EQ(test, vm->nbusy, 0UL);
 }
 
@@ -485,6 +489,83 @@ static int qc_worker_fn(void *data)
 	return 0;
 }
 
+/* One step of qcache_nosleep_purge_all_cpus(), on a CPU of its own. */
+struct qc_on_cpu {
+	struct vmem *vm;
+	bool take_all;		/* else: allocate and free one object */
+	unsigned long addr;
+	int ret;
+	struct completion done;
+};
+
+static int qc_on_cpu_fn(void *arg)
+{
+	static DEFINE_SPINLOCK(irq_lock);
+	struct qc_on_cpu *c = arg;
+	unsigned long flags;
+
+	if (c->take_all) {
+		/* Interrupts off; on PREEMPT_RT, a spinlock_t held. */
+		spin_lock_irqsave(&irq_lock, flags);
+		c->ret = vmem_xalloc(c->vm, 16 * Q, 0, 0, 0, VMEM_ADDR_MIN,
+				     VMEM_ADDR_MAX, VMEM_NOSLEEP, &c->addr);
+		spin_unlock_irqrestore(&irq_lock, flags);
+	} else {
+		c->ret = vmem_alloc(c->vm, Q, VMEM_SLEEP, &c->addr);
+		if (!c->ret)
+			vmem_free(c->vm, c->addr, Q);
+	}
+	complete(&c->done);
+	return 0;
+}
+
+static void qc_run_on(struct kunit *test, struct qc_on_cpu *c,
+		      unsigned int cpu)
+{
+	struct task_struct *t;
+
+	init_completion(&c->done);
+	t = kthread_create(qc_on_cpu_fn, c, "vmem_qc_cpu/%u", cpu);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+	KUNIT_ASSERT_NE(test, 0UL,
+			wait_for_completion_timeout(&c->done,
+						    VMEM_TEST_TIMEOUT));
+}
+
+/*
+ * A caller that cannot sleep gets back at once what another CPU's
+ * magazines hold: the purge takes each CPU's magazines under their lock,
+ * with neither an interrupt to that CPU nor deferred work.
+ */
+static void qcache_nosleep_purge_all_cpus(struct kunit *test)
+{
+	struct vmem *vm = qc_create(test, 0x10000, 16 * Q, Q, 4 * Q, NULL);
+	struct qc_on_cpu fill = { .vm = vm }, take = { .vm = vm,
+						       .take_all = true };
+	unsigned int first, second;
+
+	first = cpumask_first(cpu_online_mask);
+	second = cpumask_next(first, cpu_online_mask);
+	if (second >= nr_cpu_ids)
+		kunit_skip(test, "needs two online CPUs");
+
+	/* The one slab in the cache, its object in @first's magazine. */
+	qc_run_on(test, &fill, first);
+	KUNIT_ASSERT_EQ(test, fill.ret, 0);
+	KUNIT_EXPECT_EQ(test, vm->nbusy, 1UL);
+	KUNIT_EXPECT_EQ(test, vm->mem_inuse, 16 * Q);
+
+	qc_run_on(test, &take, second);
+	KUNIT_ASSERT_EQ(test, take.ret, 0);
+	KUNIT_EXPECT_EQ(test, take.addr, 0x10000UL);
+	KUNIT_EXPECT_EQ(test, vm->stats.fail, 0ULL);
+	vmem_xfree(vm, take.addr, 16 * Q);
+	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 16 * Q);
+	VMEM_TEST_CHECK(test, vm);
+}
+
 /* A thread per CPU: no resource is ever live twice. */
 static void qcache_concurrent(struct kunit *test)
 {
@@ -521,7 +602,7 @@ static void qcache_concurrent(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(bits, 8192));
 	KUNIT_EXPECT_EQ(test, vm->stats.bad_free, 0ULL);
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 8192 * Q);
-	vmem_qcache_purge(vm, true);
+	vmem_qcache_purge(vm);
 	KUNIT_EXPECT_EQ(test, vm->mem_inuse, 0UL);
 	VMEM_TEST_CHECK(test, vm);
 }
@@ -535,6 +616,7 @@ static struct kunit_case vmem_qcache_cases[] = {
 	KUNIT_CASE(qcache_bad_frees),
 	KUNIT_CASE(qcache_slab_free_refused),
 	KUNIT_CASE(qcache_drain_on_exhaustion),
+	KUNIT_CASE(qcache_nosleep_purge_all_cpus),
 	KUNIT_CASE(qcache_reap_and_purge),
 	KUNIT_CASE(qcache_shrinker),
 	KUNIT_CASE(qcache_magazine_growth),

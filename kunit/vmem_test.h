@@ -21,16 +21,27 @@
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
 #include <linux/vmem.h>
+#include <vmem_compat.h>
 #include "vmem_internal.h"
 
 /*
- * The namespace of EXPORT_SYMBOL_IF_KUNIT(), for MODULE_IMPORT_NS(): a
- * string literal since 6.13, as for VMEM_NS.
+ * Atomic contexts as vmem's contract has them on this kernel.  Elsewhere:
+ * any, hard interrupts and interrupts disabled included.  On PREEMPT_RT a
+ * spinlock_t sleeps, and vmem may be called where one may be taken:
+ * threaded handlers, softirqs, under a spinlock_t or local_lock, not in
+ * hard interrupt context or with interrupts hard-disabled.  So the suites'
+ * "interrupt" is an hrtimer that expires in hard interrupt context, or in
+ * softirq context on RT; and a section with "interrupts off" holds a
+ * spinlock_t with spin_lock_irqsave(), which disables them except on RT.
  */
-#if KERNEL_VERSION(6, 13, 0) <= LINUX_VERSION_CODE
-#define VMEM_KUNIT_NS "EXPORTED_FOR_KUNIT_TESTING"
+#ifdef CONFIG_PREEMPT_RT
+#define VMEM_TEST_IRQ_MODE	HRTIMER_MODE_REL_SOFT
+#define VMEM_TEST_IRQ_NAME	"softirq"
+#define vmem_test_in_irq()	in_serving_softirq()
 #else
-#define VMEM_KUNIT_NS EXPORTED_FOR_KUNIT_TESTING
+#define VMEM_TEST_IRQ_MODE	HRTIMER_MODE_REL_HARD
+#define VMEM_TEST_IRQ_NAME	"hard irq"
+#define vmem_test_in_irq()	(in_hardirq() && irqs_disabled())
 #endif
 
 /* How long a test waits for something that should happen at once. */
@@ -166,12 +177,10 @@ static inline void vmem_test_destroy(struct kunit *test, struct vmem *vm)
 			      __vm->name, __why);			\
 } while (0)
 
-/* Let the arena's deferred work (hash resizing, purges) run now. */
+/* Let the arena's deferred work (hash resizing) run now. */
 static inline void vmem_test_flush_work(struct vmem *vm)
 {
 	flush_work(&vm->hash_work);
-	if (vm->nqcache)
-		flush_work(&vm->purge_work);
 }
 
 /*
@@ -248,7 +257,7 @@ static inline void vmem_test_expect_all_back(struct kunit *test,
 	unsigned long spans[17] = { 0 }, addr, i;
 	unsigned int c;
 
-	vmem_qcache_purge(vm, true);
+	vmem_qcache_purge(vm);
 	VMEM_TEST_EXPECT_FOOTPRINT(test, vm);
 	KUNIT_EXPECT_EQ_MSG(test, vm->mem_inuse, 0UL,
 			    "%s: allocated after everything was freed and purged",

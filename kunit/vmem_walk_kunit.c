@@ -169,11 +169,12 @@ static void walk_ctx_cb(void *arg, unsigned long addr, unsigned long size)
 	c->calls++;
 	if (!vmem_test_lock_held(c->vm))
 		c->unlocked++;
-	if (!irqs_disabled())
+	/* On PREEMPT_RT the arena lock leaves interrupts enabled. */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !irqs_disabled())
 		c->irqs_on++;
 }
 
-/* The callback runs with the arena locked and interrupts off. */
+/* The callback runs with the arena locked and interrupts off (but on RT). */
 static void walk_callback_context(struct kunit *test)
 {
 	struct vmem *vm = walk_arena(test);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the vmem KUnit suites into a kernel and run them: a UML kernel by
-# default, or with --arch=x86_64 or --arch=i386 a kernel of that
-# architecture booted by qemu (TCG) with two CPUs.
+# default, or with --arch=x86_64, i386 or arm64 a kernel of that
+# architecture booted by qemu (TCG) with two CPUs (arm64 cross-built with
+# Debian's gcc-aarch64-linux-gnu).
 #
 # The kernel tree is Debian's linux-source-6.12, unpacked once into the
 # cache; this repository is grafted into it as lib/vmem and kunit.py builds
@@ -18,7 +19,7 @@
 # dies before the first KTAP line (a known TCG flake) is retried once, and
 # says so; a run that failed after the tests started is never retried.
 #
-# Usage: scripts/kunit.sh [--arch=um|x86_64|i386] [FILTER_GLOB]
+# Usage: scripts/kunit.sh [--arch=um|x86_64|i386|arm64] [FILTER_GLOB]
 #        e.g. scripts/kunit.sh --arch=x86_64 'vmem_xalloc*'
 #
 # Environment:
@@ -45,14 +46,17 @@ um)
 	name=kunit
 	kunitconfig=$VMEM_TOP/kunit/.kunitconfig
 	;;
-x86_64|i386)
+x86_64|i386|arm64)
 	name=kunit-$arch
 	kunitconfig=$VMEM_TOP/kunit/$arch.kunitconfig
 	;;
 *)
-	die "unknown architecture '$arch' (um, x86_64 or i386)"
+	die "unknown architecture '$arch' (um, x86_64, i386 or arm64)"
 	;;
 esac
+# kunit.py options of the architecture, for config, build and exec alike.
+arch_opts=(--arch="$arch")
+[[ $arch == arm64 ]] && arch_opts+=(--cross_compile=aarch64-linux-gnu-)
 build_dir=$(kunit_build_dir "$arch")
 build_ok=$build_dir/.vmem-build-ok
 build_log=$VMEM_CACHE/$name-build.log
@@ -78,13 +82,14 @@ fail_early()
 
 kunit_py()
 {
-	python3 tools/testing/kunit/kunit.py "$@" --arch="$arch" \
+	python3 tools/testing/kunit/kunit.py "$@" "${arch_opts[@]}" \
 		--kunitconfig="$kunitconfig" --build_dir="$build_dir"
 }
 
 configure()
 {
-	kunit_configure "$kunitconfig" "$build_dir" "$build_log" --arch="$arch"
+	kunit_configure "$kunitconfig" "$build_dir" "$build_log" \
+		"${arch_opts[@]}"
 }
 
 # A build that failed only on compiler errors in our own files leaves a
@@ -168,7 +173,10 @@ main()
 	local -a opts=()
 
 	need_build_deps
-	[[ $arch == um ]] || need_pkgs qemu-system-x86
+	case $arch in
+	x86_64|i386)	need_pkgs qemu-system-x86 ;;
+	arm64)		need_pkgs qemu-system-arm gcc-aarch64-linux-gnu ;;
+	esac
 	cache_lock kunit	# the graft is shared by every architecture
 	tree=$(ksrc_tree)
 	ksrc_graft "$tree"

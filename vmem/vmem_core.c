@@ -50,12 +50,15 @@
  *
  * Locking: one spinlock per arena, taken with interrupts saved, so that
  * VMEM_NOSLEEP allocation and every free work in any context, hard
- * interrupts included.  The lock is never held across a call to the source
- * (import or release) or to the slab allocator: each arena keeps a reserve
- * of boundary tags, refilled with the lock dropped before an operation
- * starts, so an allocation that has passed its checks cannot fail for want
- * of a tag.  VMEM_SLEEP allocations that find no space wait on the arena's
- * wait queue, which frees and vmem_add() wake.
+ * interrupts included (on PREEMPT_RT, where a spinlock_t sleeps, in any
+ * context that may take one: threaded handlers, softirqs, under a
+ * spinlock_t; nothing in vmem disables interrupts by itself).  The lock
+ * is never held across a call to the source (import or release) or to the
+ * slab allocator: each arena keeps a reserve of boundary tags, refilled
+ * with the lock dropped before an operation starts, so an allocation that
+ * has passed its checks cannot fail for want of a tag.  VMEM_SLEEP
+ * allocations that find no space wait on the arena's wait queue, which
+ * frees and vmem_add() wake.
  *
  * Sizes up to qcache_max are served by quantum caches: per-CPU magazines
  * in front of slabs carved from the arena (vmem_qcache.c).
@@ -949,7 +952,7 @@ static void vmem_purge_importers(struct vmem *vm)
 
 	mutex_lock(&vmem_importers_mutex);
 	for (;;) {
-		vmem_qcache_purge(v, true);
+		vmem_qcache_purge(v);
 		if (!list_empty(&v->importers)) {
 			v = list_first_entry(&v->importers, struct vmem,
 					     importer_link);
@@ -998,12 +1001,12 @@ static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long registered)
  * gives it back, so sleepers are told to purge again: vm->cached_frees
  * grows and they are woken, in @vm and in every arena it imports from
  * (their sleepers purge @vm's caches too).  Called after the resource is in
- * the magazine, with interrupts enabled.  That orders it against a sleeper
- * without a memory barrier here: a sleeper counts itself in vm->nwaiters
- * before its purge sends each CPU the interrupt that flushes its magazines,
- * so either that interrupt came after the resource went into the magazine
- * (and the purge finds it), or it came before, and then this CPU sees the
- * sleeper counted.
+ * the magazine and the magazine's lock is released.  That orders it
+ * against a sleeper without a memory barrier here: a sleeper counts itself
+ * in vm->nwaiters before its purge takes each CPU's magazine lock in turn,
+ * so either the purge took the lock of the magazine this free used after
+ * the free released it (and finds the resource), or before, and then the
+ * lock's release and acquire make this read see the sleeper counted.
  *
  * Context: Any context.  Takes an arena's lock only when someone sleeps.
  */
@@ -1024,9 +1027,8 @@ void vmem_cached_free_wake(struct vmem *vm)
 
 /*
  * Take back what the quantum caches hold: for a sleeper (@vmflag has
- * VMEM_SLEEP) every CPU's, unless another sleeper's purge did; otherwise
- * this CPU's and the depot's at once, the other CPUs' by deferred work.
- * Then a cached size asks its cache again: the space may have gone back to
+ * VMEM_SLEEP) @vm's and its importers', unless another sleeper's purge
+ * did; otherwise @vm's.  Then a cached size asks its cache again: the space may have gone back to
  * slabs that clients still use.  Called and returns with the lock held,
  * dropped meanwhile.  Returns 0 when the cache served the request.
  */
@@ -1041,7 +1043,7 @@ static int vmem_purge_and_retry(struct vmem *vm, const struct vmem_req *r,
 	if (vmflag & VMEM_SLEEP)
 		vmem_purge_for_sleeper(vm, registered);
 	else
-		vmem_qcache_purge(vm, false);
+		vmem_qcache_purge(vm);
 	if (r->cached)
 		ret = vmem_qcache_alloc(vm, r->size, vmflag, addrp);
 	spin_lock_irqsave(&vm->lock, *flags);
@@ -1185,9 +1187,10 @@ static bool vmem_round_size(struct vmem *vm, unsigned long *size)
  * vmem_xfree().  An arena that imports from another arena passes the
  * constraints on to it.
  *
- * Context: Any context with %VMEM_NOSLEEP.  Process context with
- * %VMEM_SLEEP: may sleep for memory and until space is freed.  Takes and
- * releases the arena lock; never holds it across calls to the source.
+ * Context: Any context with %VMEM_NOSLEEP (on PREEMPT_RT, any that may
+ * take a spinlock_t).  Process context with %VMEM_SLEEP: may sleep for
+ * memory and until space is freed.  Takes and releases the arena lock;
+ * never holds it across calls to the source.
  * Return: 0 on success; -EINVAL for contradictory or invalid arguments;
  * -ENOMEM when no space satisfies the request (at once, even with
  * %VMEM_SLEEP, if no span could ever satisfy it); -EINTR when a
@@ -1270,9 +1273,10 @@ int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
  * space.  Has the type vmem_import_t, so that an arena can
  * name it as the import function of another.
  *
- * Context: Any context with %VMEM_NOSLEEP.  Process context with
- * %VMEM_SLEEP: may sleep for memory and until space is freed.  Takes and
- * releases the arena lock; never holds it across calls to the source.
+ * Context: Any context with %VMEM_NOSLEEP (on PREEMPT_RT, any that may
+ * take a spinlock_t).  Process context with %VMEM_SLEEP: may sleep for
+ * memory and until space is freed.  Takes and releases the arena lock;
+ * never holds it across calls to the source.
  * Return: 0 on success; -EINVAL for size 0, a size that overflows when
  * rounded, or bad flags; -ENOMEM when there is no space (at once, even with
  * %VMEM_SLEEP, if no span could ever hold the request); -EINTR when a
@@ -1343,8 +1347,9 @@ void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
  * allocated, a double free or a wrong size changes nothing and is reported
  * in one warning line naming the arena, the address and the size.
  *
- * Context: Any context.  Takes and releases the arena lock; calls the
- * release function, if any, after dropping it.  Wakes %VMEM_SLEEP waiters.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes and releases the arena lock; calls the release function, if any,
+ * after dropping it.  Wakes %VMEM_SLEEP waiters.
  */
 void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
 {
@@ -1458,8 +1463,9 @@ void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size)
  * function of another.  Mistakes are reported as by vmem_xfree(), for
  * cached sizes too.
  *
- * Context: Any context.  Takes and releases the arena lock; calls the
- * release function, if any, after dropping it.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes and releases the arena lock; calls the release function, if any,
+ * after dropping it.
  */
 void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {
@@ -1503,7 +1509,8 @@ static bool vmem_span_valid(struct vmem *vm, unsigned long base,
  * Wakes %VMEM_SLEEP allocations waiting for space.
  *
  * Context: Process context with %VMEM_SLEEP; any context with
- * %VMEM_NOSLEEP.  Takes and releases the arena lock.
+ * %VMEM_NOSLEEP (on PREEMPT_RT, any that may take a spinlock_t).  Takes
+ * and releases the arena lock.
  * Return: 0 on success; -EINVAL for size 0, misalignment, a span running
  * past the top of the address space or bad flags; -EEXIST when the span
  * overlaps one already in the arena; -ENOMEM.
@@ -1731,7 +1738,8 @@ void vmem_destroy(struct vmem *vm)
  * Resources held by the quantum caches count as free.  While other CPUs
  * allocate and free, the figures are a snapshot.
  *
- * Context: Any context.  Takes and releases the arena lock.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes and releases the arena lock.
  * Return: Bytes allocated (%VMEM_ALLOC), free (%VMEM_FREE), or both: the
  * arena's total.  0 for a NULL arena or a mask with neither.
  */
@@ -1762,7 +1770,8 @@ unsigned long vmem_arena_size(struct vmem *vm, unsigned int typemask)
  * @addr: Start of the range.
  * @size: Size of the range.
  *
- * Context: Any context.  Takes and releases the arena lock.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes and releases the arena lock.
  * Return: True when [@addr, @addr + @size) lies inside one span; false for
  * size 0 or a range running past the top of the address space.
  */
@@ -1794,8 +1803,9 @@ bool vmem_contains(struct vmem *vm, unsigned long addr, unsigned long size)
  *        in @typemask, in address order (a span before its segments).
  * @arg: Passed to @func.
  *
- * Context: Any context.  @func runs under the arena lock with interrupts
- * disabled: it must not sleep and must not call into the same arena.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * @func runs under the arena lock, with interrupts disabled except on
+ * PREEMPT_RT: it must not sleep and must not call into the same arena.
  */
 void vmem_walk(struct vmem *vm, unsigned int typemask,
 	       void (*func)(void *arg, unsigned long addr, unsigned long size),
@@ -1969,7 +1979,8 @@ static const char *vmem_check_locked(struct vmem *vm)
  * adjacent free segments, the freelists and their bitmap, the hash, the
  * counters, the rotor and the tag reserve.  Linear in the size of the arena.
  *
- * Context: Any context.  Takes and releases the arena lock.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes and releases the arena lock.
  * Return: NULL if the arena is consistent, else what is wrong.
  */
 const char *vmem_check(struct vmem *vm)
@@ -2010,8 +2021,6 @@ int vmem_core_init(void)
 void vmem_arena_abandon(struct vmem *vm)
 {
 	cancel_work_sync(&vm->hash_work);
-	if (vm->nqcache)
-		cancel_work_sync(&vm->purge_work);
 }
 
 /**

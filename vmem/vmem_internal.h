@@ -183,6 +183,8 @@ struct vmem_slab {
 
 /**
  * struct vmem_qcache_cpu - One CPU's magazines of a quantum cache.
+ * @lock: Protects @loaded and @prev: taken by their CPU, and by any CPU
+ *        that purges (nested outside the depot lock).
  * @loaded: Allocations pop from it, frees push onto it.
  * @prev: The previous loaded magazine.
  * @hit: Allocations served from the magazines or the depot.
@@ -190,10 +192,12 @@ struct vmem_slab {
  * @alloc: Objects handed to clients.
  * @free: Objects freed by clients.
  *
- * The counters are written by their CPU only and read by any: each fits a
- * word, so that no reader sees one torn, and wraps.
+ * The counters are written under @lock (@free by this_cpu_inc()) and read
+ * by any CPU without it: each fits a word, so that no reader sees one torn,
+ * and wraps.
  */
 struct vmem_qcache_cpu {
+	spinlock_t lock;		/* protects @loaded and @prev */
 	struct vmem_mag *loaded;
 	struct vmem_mag *prev;
 	unsigned long hit;
@@ -274,7 +278,6 @@ struct vmem_qcache_stats {
  * @nqcache: Number of quantum caches.
  * @slab_size: Size of the slabs of the quantum caches, a power of two.
  * @slab_shift: log2(@slab_size).
- * @purge_work: Deferred purge of the other CPUs' magazines.
  * @import: Import function, or NULL.
  * @release: Release function, or NULL.
  * @source: Source arena passed to @import and @release.
@@ -304,8 +307,8 @@ struct vmem_qcache_stats {
  *                sleeper purges again only if more came since.
  * @purge_gen: Purges for sleepers started.
  * @purge_time: When the last of them started, in jiffies: a sleeper purges
- *              again at most once a jiffy, since each purge interrupts
- *              every CPU and empties every magazine.
+ *              again at most once a jiffy, since each purge takes every
+ *              CPU's magazine lock and empties every magazine.
  * @purge_mutex: Serializes purges for sleepers.
  * @nimporters: Arenas that import from this one (destroy refuses while > 0).
  * @importers: Those arenas, linked by @importer_link (vmem_importers_mutex):
@@ -330,7 +333,6 @@ struct vmem {
 	unsigned int nqcache;
 	unsigned long slab_size;
 	unsigned int slab_shift;
-	struct work_struct purge_work;
 	vmem_import_t *import;
 	vmem_release_t *release;
 	struct vmem *source;
@@ -408,7 +410,7 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size);
 bool vmem_qcache_owns(struct vmem *vm, unsigned long addr);
 void vmem_depot_contended(struct vmem_qcache *qc);
 unsigned long vmem_qcache_reap(struct vmem *vm);
-void vmem_qcache_purge(struct vmem *vm, bool wait);
+void vmem_qcache_purge(struct vmem *vm);
 void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu);
 void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st);
 unsigned long vmem_qcache_cached(struct vmem *vm);

@@ -14,8 +14,8 @@
 #include <linux/export.h>
 #include <linux/module.h>
 #include <linux/shrinker.h>
-#include <linux/version.h>
 #include <linux/vmem.h>
+#include <vmem_compat.h>
 
 #include "vmem_internal.h"
 
@@ -119,42 +119,19 @@ unsigned long vmem_shrink_scan(struct shrinker *shrinker,
 	return freed;
 }
 
-/* The shrinker API changed in 6.7: shrinkers are allocated by the core. */
-#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
 static struct shrinker *vmem_shrinker;
 
 static int vmem_shrinker_init(void)
 {
-	vmem_shrinker = shrinker_alloc(0, "vmem-qcache");
-	if (!vmem_shrinker)
-		return -ENOMEM;
-	vmem_shrinker->count_objects = vmem_shrink_count;
-	vmem_shrinker->scan_objects = vmem_shrink_scan;
-	shrinker_register(vmem_shrinker);
-	return 0;
+	vmem_shrinker = vmem_shrinker_create("vmem-qcache", vmem_shrink_count,
+					     vmem_shrink_scan);
+	return vmem_shrinker ? 0 : -ENOMEM;
 }
 
 static void vmem_shrinker_exit(void)
 {
-	shrinker_free(vmem_shrinker);
+	vmem_shrinker_destroy(vmem_shrinker);
 }
-#else
-static struct shrinker vmem_shrinker = {
-	.count_objects = vmem_shrink_count,
-	.scan_objects = vmem_shrink_scan,
-	.seeks = DEFAULT_SEEKS,
-};
-
-static int vmem_shrinker_init(void)
-{
-	return register_shrinker(&vmem_shrinker, "vmem-qcache");
-}
-
-static void vmem_shrinker_exit(void)
-{
-	unregister_shrinker(&vmem_shrinker);
-}
-#endif
 
 /* === CPU hotplug: a dead CPU's magazines go back to the depots === */
 

@@ -14,9 +14,14 @@
  * - Each CPU has a loaded and a previous magazine: arrays of resources.
  *   Allocation pops from the loaded one, free pushes onto it; when it is
  *   empty (or full) the two are swapped, so a CPU going back and forth
- *   across a magazine boundary never leaves its own pair.  That path runs
- *   with local interrupts disabled and touches neither the arena lock nor
- *   any shared cache line but the resource's slab.
+ *   across a magazine boundary never leaves its own pair.  The pair has a
+ *   spinlock of its own, as the page allocator's per-CPU lists have
+ *   (mm/page_alloc.c): taken by its CPU, it is uncontended and in a line
+ *   that CPU owns, so the path touches neither the arena lock nor any
+ *   shared cache line but the resource's slab; and another CPU that purges
+ *   takes it too, instead of interrupting the owner.  On PREEMPT_RT it is
+ *   a sleeping lock like every spinlock_t, so nothing in the caches runs
+ *   with interrupts hard-disabled or calls the slab allocator there.
  * - Behind the CPUs, a depot holds lists of full and empty magazines under
  *   one spinlock; a CPU trades a magazine with it when both of its own are
  *   spent.  When that lock is found contended, the magazine size grows, so
@@ -38,25 +43,21 @@
  * hold them as values and need no sentinel.
  *
  * Cached resources go back to the arena when an allocation would otherwise
- * fail (vmem_qcache_purge(), before failing or sleeping; a caller that
- * cannot sleep gets its own CPU's and the depot's at once, the other CPUs'
- * shortly after), under memory pressure (the shrinker reaps the depots),
- * when a CPU goes offline and when the arena is destroyed.
+ * fail (vmem_qcache_purge(), before failing or sleeping, from any context),
+ * under memory pressure (the shrinker reaps the depots), when a CPU goes
+ * offline and when the arena is destroyed.
  */
 
 #define pr_fmt(fmt) "vmem: " fmt
 
 #include <linux/bitops.h>
 #include <linux/cpumask.h>
-#include <linux/hardirq.h>
-#include <linux/irqflags.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/smp.h>
-#include <linux/workqueue.h>
+#include <linux/spinlock.h>
 #include <linux/xarray.h>
 
 #include "vmem_internal.h"
@@ -283,6 +284,28 @@ static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
 
 /* === The CPU layer === */
 
+/*
+ * Lock the magazines of the CPU the caller runs on.  A task that moves to
+ * another CPU between the lookup and the lock uses the pair it locked:
+ * correct, only less local.  Interrupts are saved as by any
+ * spin_lock_irqsave(): off while it is held, except on PREEMPT_RT.
+ */
+static struct vmem_qcache_cpu *vmem_cpu_lock(struct vmem_qcache *qc,
+					     unsigned long *flags)
+	__acquires(&cc->lock)
+{
+	struct vmem_qcache_cpu *cc = raw_cpu_ptr(qc->cpu);
+
+	spin_lock_irqsave(&cc->lock, *flags);
+	return cc;
+}
+
+static void vmem_cpu_unlock(struct vmem_qcache_cpu *cc, unsigned long flags)
+	__releases(&cc->lock)
+{
+	spin_unlock_irqrestore(&cc->lock, flags);
+}
+
 /* Try to take an object from this CPU's magazines or the depot. */
 static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 {
@@ -291,8 +314,7 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 	unsigned long flags;
 	bool hit = true;
 
-	local_irq_save(flags);
-	cc = this_cpu_ptr(qc->cpu);
+	cc = vmem_cpu_lock(qc, &flags);
 	if (!cc->loaded || !cc->loaded->rounds) {
 		if (cc->prev && cc->prev->rounds) {
 			swap(cc->loaded, cc->prev);
@@ -318,7 +340,7 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 	} else {
 		WRITE_ONCE(cc->miss, cc->miss + 1);
 	}
-	local_irq_restore(flags);
+	vmem_cpu_unlock(cc, flags);
 	return hit;
 }
 
@@ -334,8 +356,7 @@ static bool vmem_qcache_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 	unsigned long flags;
 	bool done = true;
 
-	local_irq_save(flags);
-	cc = this_cpu_ptr(qc->cpu);
+	cc = vmem_cpu_lock(qc, &flags);
 	if (!cc->loaded || cc->loaded->rounds == cc->loaded->size) {
 		if (cc->prev && cc->prev->rounds < cc->prev->size) {
 			swap(cc->loaded, cc->prev);
@@ -364,7 +385,7 @@ static bool vmem_qcache_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 		cc->loaded->round[cc->loaded->rounds].slab = slab;
 		cc->loaded->round[cc->loaded->rounds++].obj = obj;
 	}
-	local_irq_restore(flags);
+	vmem_cpu_unlock(cc, flags);
 	return done;
 }
 
@@ -523,15 +544,22 @@ unsigned long vmem_qcache_reap(struct vmem *vm)
 	return n;
 }
 
-/* Move a CPU's magazines to the depot.  That CPU must not be using them. */
+/* Move a CPU's magazines to the depot, under their lock. */
 static void vmem_qcache_flush_cpu(struct vmem_qcache *qc,
 				  struct vmem_qcache_cpu *cc)
 {
-	struct vmem_mag *mags[] = { cc->loaded, cc->prev };
+	struct vmem_mag *mags[2];
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&qc->lock, flags);
+	spin_lock_irqsave(&cc->lock, flags);
+	if (!cc->loaded && !cc->prev) {
+		spin_unlock_irqrestore(&cc->lock, flags);
+		return;
+	}
+	mags[0] = cc->loaded;
+	mags[1] = cc->prev;
+	spin_lock(&qc->lock);
 	for (i = 0; i < ARRAY_SIZE(mags); i++) {
 		if (!mags[i])
 			continue;
@@ -543,59 +571,34 @@ static void vmem_qcache_flush_cpu(struct vmem_qcache *qc,
 	}
 	cc->loaded = NULL;
 	cc->prev = NULL;
-	spin_unlock_irqrestore(&qc->lock, flags);
-}
-
-static void vmem_qcache_flush_this_cpu(void *arg)
-{
-	struct vmem *vm = arg;
-	unsigned int i;
-
-	for (i = 0; i < vm->nqcache; i++)
-		vmem_qcache_flush_cpu(vm->qcache[i],
-				      this_cpu_ptr(vm->qcache[i]->cpu));
-}
-
-static void vmem_qcache_purge_all(struct vmem *vm)
-{
-	on_each_cpu(vmem_qcache_flush_this_cpu, vm, 1);
-	vmem_qcache_reap(vm);
-}
-
-static void vmem_qcache_purge_work(struct work_struct *work)
-{
-	vmem_qcache_purge_all(container_of(work, struct vmem, purge_work));
+	spin_unlock(&qc->lock);
+	spin_unlock_irqrestore(&cc->lock, flags);
 }
 
 /**
  * vmem_qcache_purge() - Give back everything the caches of an arena hold.
  * @vm: The arena.
- * @wait: The caller may sleep.
  *
- * Every CPU's magazines go to the depot, which is then reaped.  Reaching
- * other CPUs takes an IPI and waiting for it, which a caller that may hold
- * a spinlock must not do (a CPU spinning on it with interrupts off would
- * never answer): without @wait, this CPU's magazines and the depot are
- * given back at once, and the other CPUs' by deferred work.
+ * Every CPU's magazines go to the depot, one CPU's pair at a time under its
+ * lock (no IPI, so a caller that holds a spinlock another CPU spins on
+ * with interrupts off cannot deadlock), and the depot is then reaped.
+ * Interrupts are off for one pair's move at a time, never for the whole
+ * walk; the walk costs a lock per possible CPU and cache.
  *
- * Context: Process context with @wait; any context without.
+ * Context: Any context where vmem_alloc() with %VMEM_NOSLEEP may be
+ * called.  Takes the CPUs' and the depots' locks, and the arena's.
  */
-void vmem_qcache_purge(struct vmem *vm, bool wait)
+void vmem_qcache_purge(struct vmem *vm)
 {
-	unsigned long flags;
+	unsigned int i, cpu;
 
-	if (!vm->nqcache)
-		return;
-	if (wait) {
-		vmem_qcache_purge_all(vm);
-		return;
+	for (i = 0; i < vm->nqcache; i++) {
+		struct vmem_qcache *qc = vm->qcache[i];
+
+		for_each_possible_cpu(cpu)
+			vmem_qcache_flush_cpu(qc, per_cpu_ptr(qc->cpu, cpu));
 	}
-	local_irq_save(flags);
-	vmem_qcache_flush_this_cpu(vm);
-	local_irq_restore(flags);
 	vmem_qcache_reap(vm);
-	if (num_possible_cpus() > 1)
-		schedule_work(&vm->purge_work);
 }
 
 /**
@@ -697,10 +700,10 @@ unsigned long vmem_qcache_cached(struct vmem *vm)
 int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
 {
 	unsigned long i, n = vm->qcache_max >> vm->qshift;
+	unsigned int cpu;
 
 	if (!n)
 		return 0;
-	INIT_WORK(&vm->purge_work, vmem_qcache_purge_work);
 	vm->slab_size = roundup_pow_of_two(3 * vm->qcache_max);
 	vm->slab_shift = ilog2(vm->slab_size);
 	for (i = 0; i < n; i++) {
@@ -713,6 +716,8 @@ int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
 			kfree(qc);
 			goto fail;
 		}
+		for_each_possible_cpu(cpu)
+			spin_lock_init(&per_cpu_ptr(qc->cpu, cpu)->lock);
 		qc->vm = vm;
 		qc->size = (i + 1UL) << vm->qshift;
 		qc->nobj = vm->slab_size / qc->size;
@@ -744,8 +749,6 @@ void vmem_qcache_destroy(struct vmem *vm, unsigned long *nleaked,
 {
 	unsigned int i, cpu;
 
-	if (vm->nqcache)
-		cancel_work_sync(&vm->purge_work);
 	for (i = 0; i < vm->nqcache; i++) {
 		struct vmem_qcache *qc = vm->qcache[i];
 		struct vmem_slab *slab;

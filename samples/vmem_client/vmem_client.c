@@ -16,7 +16,11 @@
  *  - a shared pool under load: "client-mt" is used at once by a kernel
  *    thread on every online CPU, by a thread with hard interrupts disabled
  *    and by a hard-interrupt timer, all with VMEM_NOSLEEP, while a bitmap of
- *    the resources proves that no two live allocations overlap.  It runs
+ *    the resources proves that no two live allocations overlap.  On
+ *    PREEMPT_RT, where vmem (like the kernel's own allocators) may not be
+ *    called in hard interrupt context or with interrupts hard-disabled, the
+ *    timer expires in softirq context and the thread holds a spinlock_t
+ *    instead: the atomic contexts RT allows.  It runs
  *    twice: first as "client-mtq", whose sizes up to 16 come from quantum
  *    caches (per-CPU magazines), which is then destroyed; then as
  *    "client-mt", without caches, which stays.
@@ -46,7 +50,9 @@
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/vmem.h>
+#include <vmem_compat.h>
 
 /* Identifiers: like PIDs, [300, 32768), handed out in rotation. */
 #define CLIENT_PID_MIN		300UL
@@ -104,6 +110,27 @@ struct client_worker {
 	unsigned long size[CLIENT_MT_SLOTS];
 };
 
+/*
+ * The pool's timer and atomic thread, in the contexts vmem's contract names
+ * on this kernel: a hard-interrupt timer and interrupts disabled, or, on
+ * PREEMPT_RT, a softirq timer and a spinlock_t held (which leaves
+ * interrupts enabled there).
+ */
+#ifdef CONFIG_PREEMPT_RT
+#define CLIENT_TIMER_MODE	HRTIMER_MODE_REL_SOFT
+#define CLIENT_TIMER_CTX	"softirq"
+#define CLIENT_ATOMIC_CTX	"a spinlock held"
+#define client_timer_in_ctx()	in_serving_softirq()
+#define client_atomic_ok()	true
+#else
+#define CLIENT_TIMER_MODE	HRTIMER_MODE_REL_HARD
+#define CLIENT_TIMER_CTX	"hardirq"
+#define CLIENT_ATOMIC_CTX	"hard interrupts disabled"
+#define client_timer_in_ctx()	in_hardirq()
+#define client_atomic_ok()	irqs_disabled()
+#endif
+
+static DEFINE_SPINLOCK(client_atomic_lock);
 static struct client_arena pids, dev, ctx[CLIENT_NR_CTX], mt;
 static unsigned long pid_live[CLIENT_PIDS];
 static bool pid_held[CLIENT_PIDS];
@@ -111,11 +138,11 @@ static struct client_buf bufs[CLIENT_NR_CTX][CLIENT_BUFS];
 static unsigned long *dev_map;	/* one bit per device page in use */
 static unsigned long *mt_map;	/* one bit per pool resource in use */
 static atomic_long_t mt_overlaps;
-static atomic_long_t mt_irqon;	/* ops of the irq-off thread with irqs on */
+static atomic_long_t mt_irqon;	/* ops of the atomic thread not atomic */
 static DECLARE_COMPLETION(mt_start);
 static struct hrtimer mt_timer;
 static struct rnd_state mt_timer_rnd;
-static unsigned long mt_timer_runs, mt_timer_hardirq, mt_timer_ops;
+static unsigned long mt_timer_runs, mt_timer_in_ctx, mt_timer_ops;
 static unsigned int checks_passed, checks_failed;
 static struct dentry *client_debugfs;
 
@@ -505,17 +532,20 @@ static void client_stress(struct client_worker *w)
 			client_mt_free(w->addr[slot], w->size[slot]);
 }
 
-/* Batches allocated and freed with hard interrupts disabled. */
+/*
+ * Batches allocated and freed under a spinlock with hard interrupts
+ * disabled (on PREEMPT_RT the lock leaves them enabled).
+ */
 static void client_irqoff(struct client_worker *w)
 {
 	unsigned long flags;
 	unsigned int i, j, n;
 
 	for (i = 0; i < iterations / CLIENT_IRQOFF_BATCH; i++) {
-		local_irq_save(flags);
+		spin_lock_irqsave(&client_atomic_lock, flags);
 		n = 0;
 		for (j = 0; j < CLIENT_IRQOFF_BATCH; j++) {
-			if (!irqs_disabled())
+			if (!client_atomic_ok())
 				atomic_long_inc(&mt_irqon);
 			if (client_mt_alloc(&w->rnd, &w->addr[n], &w->size[n]))
 				n++;
@@ -524,7 +554,7 @@ static void client_irqoff(struct client_worker *w)
 			client_mt_free(w->addr[n], w->size[n]);
 			w->ops++;
 		}
-		local_irq_restore(flags);
+		spin_unlock_irqrestore(&client_atomic_lock, flags);
 		cond_resched();
 	}
 }
@@ -549,14 +579,14 @@ static int client_worker_fn(void *arg)
 	return 0;
 }
 
-/* A hard-interrupt timer: allocate and free while the threads run. */
+/* A hard-interrupt (RT: softirq) timer: allocate and free meanwhile. */
 static enum hrtimer_restart client_timer_fn(struct hrtimer *t)
 {
 	unsigned long addr, size;
 
 	mt_timer_runs++;
-	if (in_hardirq())
-		mt_timer_hardirq++;
+	if (client_timer_in_ctx())
+		mt_timer_in_ctx++;
 	if (client_mt_alloc(&mt_timer_rnd, &addr, &size)) {
 		client_mt_free(addr, size);
 		mt_timer_ops++;
@@ -589,13 +619,13 @@ static int client_mt(const char *name, unsigned long qcache_max,
 	atomic_long_set(&mt_overlaps, 0);
 	atomic_long_set(&mt_irqon, 0);
 	mt_timer_runs = 0;
-	mt_timer_hardirq = 0;
+	mt_timer_in_ctx = 0;
 	mt_timer_ops = 0;
 	reinit_completion(&mt_start);
 	snprintf(check[0], sizeof(check[0]), "%s-no-overlap", tag);
 	snprintf(check[1], sizeof(check[1]), "%s-no-failures", tag);
-	snprintf(check[2], sizeof(check[2]), "%s-irqs-off", tag);
-	snprintf(check[3], sizeof(check[3]), "%s-hardirq", tag);
+	snprintf(check[2], sizeof(check[2]), "%s-atomic", tag);
+	snprintf(check[3], sizeof(check[3]), "%s-%s", tag, CLIENT_TIMER_CTX);
 	snprintf(check[4], sizeof(check[4]), "%s-empty", tag);
 	ret = client_arena_create(&mt, name, 0, CLIENT_MT_SIZE, 1, NULL,
 				  qcache_max);
@@ -633,10 +663,10 @@ static int client_mt(const char *name, unsigned long qcache_max,
 		wake_up_process(w->task);
 	}
 	prandom_seed_state(&mt_timer_rnd, 42);
-	hrtimer_init(&mt_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	mt_timer.function = client_timer_fn;
+	vmem_hrtimer_setup(&mt_timer, client_timer_fn, CLOCK_MONOTONIC,
+			   CLIENT_TIMER_MODE);
 	hrtimer_start(&mt_timer, ns_to_ktime(CLIENT_TIMER_NS),
-		      HRTIMER_MODE_REL_HARD);
+		      CLIENT_TIMER_MODE);
 	complete_all(&mt_start);
 	for (i = 0; i < n; i++)
 		wait_for_completion(&workers[i].done);
@@ -649,9 +679,10 @@ static int client_mt(const char *name, unsigned long qcache_max,
 		else
 			threads_ops += w->ops;
 	}
-	pr_info("%s: %u threads on %u CPUs: %lu allocations; irqs-off thread: %lu; hard-irq timer: %lu in %lu runs, %lu in hard irq\n",
-		tag, n - 1, num_online_cpus(), threads_ops, irqoff_ops,
-		mt_timer_ops, mt_timer_runs, mt_timer_hardirq);
+	pr_info("%s: %u threads on %u CPUs: %lu allocations; thread with %s: %lu; %s timer: %lu in %lu runs, %lu in %s\n",
+		tag, n - 1, num_online_cpus(), threads_ops, CLIENT_ATOMIC_CTX,
+		irqoff_ops, CLIENT_TIMER_CTX, mt_timer_ops, mt_timer_runs,
+		mt_timer_in_ctx, CLIENT_TIMER_CTX);
 	client_check(!atomic_long_read(&mt_overlaps), check[0],
 		     "%ld overlapping allocations among %ld",
 		     atomic_long_read(&mt_overlaps),
@@ -660,11 +691,10 @@ static int client_mt(const char *name, unsigned long qcache_max,
 		     "%ld failed VMEM_NOSLEEP allocations",
 		     atomic_long_read(&mt.fails));
 	client_check(irqoff_ops && !atomic_long_read(&mt_irqon), check[2],
-		     "%lu allocations with hard interrupts disabled",
-		     irqoff_ops);
-	client_check(mt_timer_ops && mt_timer_hardirq == mt_timer_runs,
-		     check[3], "%lu allocations from a hard-irq timer",
-		     mt_timer_ops);
+		     "%lu allocations with %s", irqoff_ops, CLIENT_ATOMIC_CTX);
+	client_check(mt_timer_ops && mt_timer_in_ctx == mt_timer_runs,
+		     check[3], "%lu allocations from a %s timer",
+		     mt_timer_ops, CLIENT_TIMER_CTX);
 	client_check(vmem_size(mt.vm, VMEM_ALLOC) == 0 &&
 		     vmem_size(mt.vm, VMEM_FREE) == CLIENT_MT_SIZE &&
 		     bitmap_empty(mt_map, CLIENT_MT_SIZE),

@@ -1815,7 +1815,6 @@ static int vt_do_query(int idx)
 static int vt_do_caches(int idx)
 {
 	struct vt_arena *a = &vt_w[idx];
-	int i;
 
 	switch (vt_below(4)) {
 	case 0:
@@ -1831,10 +1830,8 @@ static int vt_do_caches(int idx)
 		vmem_qcache_reap(a->vm);
 		break;
 	default:
-		i = vt_chance(2);
-		vt_describe("purge the caches of %s%s", a->name,
-			    i ? ", waiting" : "");
-		vmem_qcache_purge(a->vm, i);
+		vt_describe("purge the caches of %s", a->name);
+		vmem_qcache_purge(a->vm);
 		break;
 	}
 	return 0;
@@ -1906,7 +1903,7 @@ static int vt_drain(void)
 				vmem_free(a->vm, b->addr, b->size);
 			vt_forget(a, i);
 		}
-		vmem_qcache_purge(a->vm, true);
+		vmem_qcache_purge(a->vm);
 	}
 	shim_flush_work();
 	if (vt_check_all() || vt_check_hashes())

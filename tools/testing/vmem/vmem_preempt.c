@@ -172,7 +172,7 @@ static void *worker_fn(void *arg)
 				w->blk[i] = w->blk[--w->n];
 			}
 		} else if (op < 92) {
-			vmem_qcache_purge(vm, vi_rnd(&w->rng, 2));
+			vmem_qcache_purge(vm);
 		} else if (op < 95) {
 			vmem_qcache_reap(vm);
 		} else if (op < 97) {
@@ -209,7 +209,7 @@ static void *controller_fn(void *arg)
 			shim_flush_work();
 			break;
 		case 5:
-			vmem_qcache_purge(arenas[vi_rnd(&w->rng, NARENAS)], true);
+			vmem_qcache_purge(arenas[vi_rnd(&w->rng, NARENAS)]);
 			break;
 		case 6:
 			vmem_qcache_reap(arenas[vi_rnd(&w->rng, NARENAS)]);
@@ -250,7 +250,7 @@ static void drain(void)
 		workers[i].n = 0;
 	}
 	for (i = NARENAS; i--;)
-		vmem_qcache_purge(arenas[i], true);
+		vmem_qcache_purge(arenas[i]);
 	shim_flush_work();
 	for (i = NARENAS; i--;) {
 		check(vmem_check(arenas[i]));

@@ -248,7 +248,7 @@ static void live_done(struct vmem *vm, struct sleeper *s, unsigned long *addr,
 		vmem_free(vm, s->addr, s->size);
 	for (i = 0; i < n; i++)
 		vmem_free(vm, addr[i], size);
-	vmem_qcache_purge(vm, true);
+	vmem_qcache_purge(vm);
 	shim_flush_work();
 	err = vmem_check(vm);
 	if (!err)
@@ -444,7 +444,7 @@ static void *flusher_fn(void *arg)
 	shim_set_cpu(SHIM_NR_CPUS - 1);
 	while (!stopping()) {
 		shim_flush_work();
-		vmem_qcache_purge(arenas[1], true);
+		vmem_qcache_purge(arenas[1]);
 		usleep(100);
 	}
 	return NULL;
@@ -491,7 +491,7 @@ static void test_stress(void)
 	for (i = 0; i < n; i++)
 		vi_blk_free(&all[i]);
 	for (i = 2; i >= 0; i--) {
-		vmem_qcache_purge(arenas[i], true);
+		vmem_qcache_purge(arenas[i]);
 		shim_flush_work();
 		check_arena(arenas[i]);
 		CHECK(vmem_size(arenas[i], VMEM_ALLOC) == 0,

@@ -13,6 +13,14 @@
  * A client module adds ``ccflags-y += -I<vmem>/vmem/include``, includes this
  * header, builds with ``KBUILD_EXTRA_SYMBOLS=<vmem>/Module.symvers`` and
  * imports the symbol namespace with ``MODULE_IMPORT_NS(VMEM_NS);``.
+ *
+ * Contexts: VMEM_NOSLEEP allocation, vmem_add() with VMEM_NOSLEEP and every
+ * free work in any context, hard interrupts included.  On PREEMPT_RT, where
+ * a spinlock_t is a sleeping lock, they work in any context that may take
+ * one (threaded interrupt handlers, softirqs, under a spinlock_t or a
+ * local_lock), as the kernel's own allocators do; not in hard interrupt
+ * context or with interrupts hard-disabled.  vmem_create() and
+ * vmem_destroy() are for process context on every kernel.
  */
 #ifndef _LINUX_VMEM_H
 #define _LINUX_VMEM_H
@@ -38,7 +46,7 @@ struct vmem;
 
 /* vmflag: exactly one of VMEM_SLEEP and VMEM_NOSLEEP ... */
 #define VMEM_SLEEP	0x00000001U	/* may block, for memory and for space */
-#define VMEM_NOSLEEP	0x00000002U	/* never blocks; usable in any context */
+#define VMEM_NOSLEEP	0x00000002U	/* never blocks; see Contexts above */
 /* ... and at most one fit policy; none means VMEM_INSTANTFIT. */
 #define VMEM_INSTANTFIT	0x00000010U	/* O(1): head of first list that must fit */
 #define VMEM_BESTFIT	0x00000020U	/* smallest free segment that fits */
@@ -95,7 +103,8 @@ void vmem_walk(struct vmem *vm, unsigned int typemask,
  * symbol named vmem_size, and the kernel refuses a second module exporting
  * the same name, so vmem.ko exports this call under another name.
  *
- * Context: Any context.  Takes and releases the arena lock.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes and releases the arena lock.
  * Return: Bytes allocated (%VMEM_ALLOC), free (%VMEM_FREE), or the sum.
  */
 static inline unsigned long vmem_size(struct vmem *vm, unsigned int typemask)

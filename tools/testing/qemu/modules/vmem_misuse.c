@@ -449,15 +449,28 @@ static void case_nosleep_atomic(void)
 		vmem_xfree(child, a[2], 0x4000);
 	spin_unlock_irqrestore(&misuse_lock, flags);
 
-	preempt_disable();
+	/*
+	 * Preemption disabled, or on PREEMPT_RT, where vmem takes spinlock_t
+	 * locks that sleep there, only migration: what a caller holding a
+	 * local_lock or a spinlock_t has.
+	 */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_disable();
+	else
+		preempt_disable();
 	rcu_read_lock();
 	ret[3] = vmem_alloc(child, 0x1000, VMEM_NOSLEEP, &a[3]);
 	if (!ret[3])
 		vmem_free(child, a[3], 0x1000);
 	rcu_read_unlock();
-	preempt_enable();
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		migrate_enable();
+	else
+		preempt_enable();
 
-	check(irqs_off, "interrupts were not disabled");
+	/* spin_lock_irqsave() leaves interrupts enabled on PREEMPT_RT. */
+	check(irqs_off != IS_ENABLED(CONFIG_PREEMPT_RT),
+	      "interrupts disabled: %d", irqs_off);
 	check_ret(ret[0], 0, "vmem_alloc under a spinlock");
 	check_ret(ret[1], 0, "vmem_xalloc under a spinlock");
 	check(!ret[1] && (a[1] - 0x10) % 0x1000 == 0 &&
@@ -482,10 +495,11 @@ static void case_bad_free_atomic(void)
 	unsigned long flags;
 
 	case_begin("bad-free-atomic");
-	local_irq_save(flags);
+	/* Interrupts disabled; on PREEMPT_RT, a spinlock_t held. */
+	spin_lock_irqsave(&misuse_lock, flags);
 	expect_bad_free(arena, "misuse", 0x7770, 0x10, 0);
 	vmem_free(arena, 0x7770, 0x10);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&misuse_lock, flags);
 	check_consistent(arena, arena_total, 0);
 	case_end("a bad free with interrupts disabled is reported and ignored");
 }
