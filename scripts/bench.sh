@@ -163,9 +163,8 @@ run_qemu()
 	rsync -a --delete --exclude=/.git --filter=':- .gitignore' \
 		"$VMEM_TOP/" "$bdir/" || die "copying the tree to $bdir failed"
 	{
-		make -C "$bdir" KDIR="$kdir" W=1 &&
-		make -C "$kdir" M="$bdir/bench" CONFIG_VMEM_BENCH=m W=1 \
-			KBUILD_EXTRA_SYMBOLS="$bdir/Module.symvers" modules
+		kbuild_part vmem "$kdir" "$bdir" &&
+		kbuild_part bench "$kdir" "$bdir"
 	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build for $kver failed (log: $log)"; }
 	if grep -E 'warning:|WARNING:' "$log" >&2; then
 		die "build for $kver warned (log: $log)"

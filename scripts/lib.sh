@@ -41,17 +41,18 @@ run_root()
 	fi
 }
 
-# Hold the lock $VMEM_CACHE/NAME.lock until the calling shell exits, so that
-# two runs sharing the cache take turns.
+# cache_lock NAME [-s]: hold the lock $VMEM_CACHE/NAME.lock until the
+# calling shell exits, so that two runs sharing the cache take turns;
+# with -s, shared with other -s holders.
 cache_lock()
 {
 	local fd
 
 	mkdir -p "$VMEM_CACHE"
 	exec {fd}>"$VMEM_CACHE/$1.lock"
-	if ! flock -n "$fd"; then
+	if ! flock -n ${2:+"$2"} "$fd"; then
 		msg "waiting for another run to release $VMEM_CACHE/$1.lock"
-		flock "$fd"
+		flock ${2:+"$2"} "$fd"
 	fi
 }
 
@@ -148,19 +149,13 @@ ksrc_tree()
 	printf '%s\n' "$tree"
 }
 
-# The newest Debian 12 amd64 headers package of a kernel series.
+# The newest Debian 12 headers package of a host series (kseries.sh).
 kheaders_pkg()
 {
-	local pattern
-
-	case $1 in
-	6.1)	pattern='^linux-headers-6\.1\.0-[0-9]+-amd64$' ;;
-	6.12)	pattern='^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' ;;
-	*)	die "unknown kernel series '$1' (6.1 or 6.12)" ;;
-	esac
+	[[ $(kseries_suite "$1") == host ]] ||
+		die "series $1 builds in a chroot, not against unpacked headers"
 	apt_lists_fresh
-	apt-cache search --names-only "$pattern" | awk '{ print $1 }' |
-		sort -V | tail -n 1
+	kheaders_newest "$1"
 }
 
 # Check an unpacked headers root: the stamp matches, the key files are
@@ -193,9 +188,10 @@ debs_versions()
 }
 
 # Fetch (apt-get download: never install, the 6.12 headers depend on a
-# kernel image) and unpack the headers of a series into one root of its own
-# in the cache: the -amd64 headers, the matching -common headers and the
-# linux-kbuild package.  Prints "KERNELRELEASE KDIR".
+# kernel image) and unpack the headers of a host series into one root of its
+# own in the cache: the -amd64 (or -rt-amd64) headers, the matching -common
+# (-common-rt) headers and the linux-kbuild package.  Prints "KERNELRELEASE
+# KDIR".
 kheaders()
 {
 	local series=$1 pkg kver deps common kbuild root kdir debs want deb
@@ -207,7 +203,7 @@ kheaders()
 	# The names in Depends:, one a line.
 	deps=$(apt-cache show --no-all-versions "$pkg" |
 	       sed -n 's/^Depends: //p' | tr ',|' '\n' | awk '{ print $1 }')
-	common=$(grep -m 1 -E '^linux-headers-.*-common$' <<<"$deps") || true
+	common=$(grep -m 1 -E '^linux-headers-.*-common(-rt)?$' <<<"$deps") || true
 	kbuild=$(grep -m 1 -E '^linux-kbuild-' <<<"$deps") || true
 	[[ -n $common && -n $kbuild ]] ||
 		die "$pkg: no -common or linux-kbuild package in its Depends"
@@ -315,3 +311,6 @@ copy_tree()
 	rsync -a --delete --delete-excluded --exclude=/.git \
 		--filter=':- .gitignore' "$VMEM_TOP/" "$1/"
 }
+
+# shellcheck source=scripts/kseries.sh
+source "$VMEM_TOP/scripts/kseries.sh"

@@ -17,6 +17,8 @@ VMEMQ_CACHE=$VMEM_CACHE/qemu
 VMEMQ_TIMEOUT=${VMEM_QEMU_TIMEOUT:-300}
 VMEMQ_ACCEL=${VMEM_QEMU_ACCEL:-tcg}
 VMEMQ_SMP=${VMEM_QEMU_SMP:-2}
+# A boot whose guest script has not started by then is stopped.
+VMEMQ_START_TIMEOUT=${VMEM_QEMU_START_TIMEOUT:-150}
 
 vmemq_deps()
 {
@@ -24,11 +26,12 @@ vmemq_deps()
 	need_pkgs qemu-system-x86
 }
 
-# apt-get download PKG=VER into DIR, unless a sound copy is there already;
-# prints the .deb.
+# apt-get download PKG=VER into DIR, unless a sound copy is there already,
+# with the package lists of the host or of the chroot ROOT; prints the .deb.
+# vmemq_fetch_deb PKG VER DIR [ROOT]
 vmemq_fetch_deb()
 {
-	local pkg=$1 ver=$2 dir=$3 deb
+	local pkg=$1 ver=$2 dir=$3 root=${4:-} deb
 
 	for deb in "$dir"/*.deb; do
 		[[ -f $deb ]] || continue
@@ -40,9 +43,7 @@ vmemq_fetch_deb()
 	done
 	msg "fetching $pkg $ver"
 	rm -rf "$dir"
-	mkdir -p "$dir"
-	(cd "$dir" && apt-get download -q "$pkg=$ver" \
-		2> >(grep -v 'unsandboxed as root' >&2)) >&2 ||
+	kenv_download "$root" "$dir" "$pkg=$ver" ||
 		die "apt-get download $pkg=$ver failed"
 	for deb in "$dir"/*.deb; do
 		[[ -f $deb ]] && { printf '%s\n' "$deb"; return 0; }
@@ -63,9 +64,11 @@ vmemq_deb_file()
 	rm -rf "$tmp"
 }
 
+# vmemq_pkg_version PKG [ROOT]: its candidate version in the lists of the
+# host or of the chroot ROOT.
 vmemq_pkg_version()
 {
-	apt-cache show --no-all-versions "$1" 2>/dev/null |
+	kenv "${2:-}" apt-cache show --no-all-versions "$1" 2>/dev/null |
 		sed -n 's/^Version: //p' | head -n 1
 }
 
@@ -86,60 +89,75 @@ vmemq_busybox()
 	printf '%s\n' "$bin"
 }
 
-# The kernel image of release KVER, from the linux-image package of the
-# same version as its headers (so that vermagic and symbol CRCs match).
-# Prefers the signed package; any that holds /boot/vmlinuz-KVER will do.
-# Prints its path.
+# The kernel image of release KVER, from a package of the same version as
+# its headers (so that vermagic and symbol CRCs match), in the lists of the
+# host or, for a series built in a chroot, of the chroot ROOT: the signed
+# linux-image package, or the unsigned one, holding /boot/vmlinuz-KVER; for
+# 7.x, where linux-image-KVER is a meta package, linux-binary-KVER (or
+# linux-binary-unsigned-KVER) holding /usr/lib/modules/KVER/vmlinuz.  Only
+# the vmlinuz is kept, with a stamp naming the package and version.
+# vmemq_kernel KVER [ROOT]; prints its path.
 vmemq_kernel()
 {
-	local kver=$1 hver pkg ver deb img=$VMEMQ_CACHE/vmlinuz-$1
+	local kver=$1 root=${2:-} hver pkg ver deb file
+	local img=$VMEMQ_CACHE/vmlinuz-$1 debs=$VMEM_CACHE/debs/image-$1
+	local -a tried=()
 
-	hver=$(vmemq_pkg_version "linux-headers-$kver")
+	hver=$(vmemq_pkg_version "linux-headers-$kver" "$root")
 	[[ -n $hver ]] || die "linux-headers-$kver is not in apt's lists"
-	for pkg in "linux-image-$kver" "linux-image-$kver-unsigned"; do
-		ver=$(vmemq_pkg_version "$pkg")
-		[[ $ver == "$hver" ]] && break
-		ver=
-	done
-	[[ -n $ver ]] ||
-		die "no linux-image-$kver package of version $hver (the headers' version)"
-	if [[ ! -s $img || ! -f $img.stamp || $(<"$img.stamp") != "$pkg=$ver" ]]; then
-		deb=$(vmemq_fetch_deb "$pkg" "$ver" "$VMEM_CACHE/debs/image-$kver")
-		mkdir -p "$VMEMQ_CACHE"
-		vmemq_deb_file "$deb" "boot/vmlinuz-$kver" "$img"
-		printf '%s\n' "$pkg=$ver" >"$img.stamp"
-		# Only vmlinuz is kept: the package is 70 to 110 MB.
-		rm -rf "$VMEM_CACHE/debs/image-$kver"
+	if [[ -s $img && -f $img.stamp && $(<"$img.stamp") == *"=$hver" ]]; then
+		printf '%s\n' "$img"
+		return 0
 	fi
-	printf '%s\n' "$img"
+	for pkg in "linux-image-$kver" "linux-image-$kver-unsigned" \
+		   "linux-binary-$kver" "linux-binary-unsigned-$kver"; do
+		ver=$(vmemq_pkg_version "$pkg" "$root")
+		[[ $ver == "$hver" ]] || continue
+		tried+=("$pkg")
+		deb=$(vmemq_fetch_deb "$pkg" "$ver" "$debs" "$root")
+		file=$(dpkg-deb -c "$deb" | awk -v k="$kver" '
+			$NF == "./boot/vmlinuz-" k ||
+			$NF == "./usr/lib/modules/" k "/vmlinuz" ||
+			$NF == "./usr/lib/modules/" k "/vmlinuz.unsigned" {
+				if (!f) f = $NF
+			} END { if (f) print f }')
+		if [[ -z $file ]]; then
+			rm -rf "$debs"	# a meta package: try the next
+			continue
+		fi
+		mkdir -p "$VMEMQ_CACHE"
+		vmemq_deb_file "$deb" "${file#./}" "$img"
+		printf '%s\n' "$pkg=$ver" >"$img.stamp"
+		# Only vmlinuz is kept: the package is 14 to 110 MB.
+		rm -rf "$debs"
+		printf '%s\n' "$img"
+		return 0
+	done
+	die "no package of version $hver (the headers' version) holds the vmlinuz of $kver${tried[*]:+ (tried ${tried[*]})}"
 }
 
-# Build vmem.ko, the sample client and the test modules against KDIR, in a
-# clean copy of the tree: vmemq_build KVER KDIR.  Prints the build tree.
-# Always from scratch: kbuild does not rebuild a client whose
-# KBUILD_EXTRA_SYMBOLS changed, and a stale symbol CRC makes the kernel
-# refuse it ("disagrees about version of symbol").
+# Build vmem.ko, the sample client and the test modules, W=1, against KDIR
+# in a clean copy of the tree: vmemq_build KVER KDIR [ROOT] (ROOT: the
+# chroot the series builds in; KDIR is then inside it).  Prints the build
+# tree as a host path.  Always from scratch: kbuild does not rebuild a
+# client whose KBUILD_EXTRA_SYMBOLS changed, and a stale symbol CRC makes
+# the kernel refuse it ("disagrees about version of symbol").
 vmemq_build()
 {
-	local kver=$1 kdir=$2 bdir=$VMEMQ_CACHE/build-$1 log=$VMEMQ_CACHE/build-$1.log
+	local kver=$1 kdir=$2 root=${3:-} bdir part
+	local log=$VMEMQ_CACHE/build-$1.log
 
-	mkdir -p "$bdir"
-	rsync -a --delete --delete-excluded --exclude=/.git \
-		--filter=':- .gitignore' "$VMEM_TOP/" "$bdir/" ||
-		die "copying the tree to $bdir failed"
-	{
-		make -C "$bdir" KDIR="$kdir" W=1 &&
-		make -C "$bdir/samples/vmem_client" KDIR="$kdir" \
-			VMEM_DIR="$bdir" W=1 &&
-		make -C "$bdir/tools/testing/qemu/modules" KDIR="$kdir" \
-			VMEM_DIR="$bdir" W=1 &&
-		make -C "$bdir/tools/contract-client" KDIR="$kdir" \
-			VMEM_DIR="$bdir" W=1
-	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build for $kver failed (log: $log)"; }
+	bdir=$(kbuild_dir qemu "$kver" "$root")
+	copy_tree "$root$bdir" || die "copying the tree to $root$bdir failed"
+	(
+		for part in vmem sample modules contract; do
+			kbuild_part "$part" "$kdir" "$bdir" "$root" || exit 1
+		done
+	) >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build for $kver failed (log: $log)"; }
 	if grep -E 'warning:|WARNING:' "$log" >&2; then
 		die "build for $kver warned (log: $log)"
 	fi
-	printf '%s\n' "$bdir"
+	printf '%s\n' "$root$bdir"
 }
 
 # Pack the initramfs: busybox, /init and the modules.
@@ -164,13 +182,38 @@ vmemq_initramfs()
 	rm -rf "$root"
 }
 
-# Boot a kernel: vmemq_boot KERNEL INITRAMFS MODE OUTDIR.  The console goes
-# to OUTDIR/console.log, the guest's records to OUTDIR/results.log.
-# Returns qemu's exit status; 124 when the guest was killed at the timeout.
+# The kernel command line of a boot.  PREEMPT_RT kernels also get what
+# turns a hang into a quick failure with a trace: Debian's -rt configs have
+# neither lockdep nor DEBUG_ATOMIC_SLEEP, so a sleeping lock taken in atomic
+# context shows as a warning, a soft lockup or an RCU stall.
+vmemq_cmdline()
+{
+	local kver=$1 mode=$2
+
+	printf 'console=ttyS0,115200 panic=-1 vmemq.mode=%s' "$mode"
+	if kver_is_rt "$kver"; then
+		printf ' panic_on_warn=1 softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1'
+	fi
+	printf '\n'
+}
+
+# The guest's script has started: it has recorded something (its first
+# record, "@@ mode", comes before it loads anything).
+vmemq_started()
+{
+	grep -q '^@@ ' "$1" 2>/dev/null
+}
+
+# Boot a kernel: vmemq_boot KERNEL INITRAMFS MODE OUTDIR.  KERNEL is
+# $VMEMQ_CACHE/vmlinuz-<release>.  The console goes to OUTDIR/console.log,
+# the guest's records to OUTDIR/results.log.  Returns qemu's exit status;
+# 124 when the guest was killed at the timeout, 125 when its script had not
+# started VMEMQ_START_TIMEOUT seconds after the boot began.
 vmemq_boot()
 {
-	local kernel=$1 initrd=$2 mode=$3 out=$4 rc=0
+	local kernel=$1 initrd=$2 mode=$3 out=$4 kver pid rc=0 start=$SECONDS
 
+	kver=${kernel##*/vmlinuz-}
 	mkdir -p "$out"
 	rm -f "$out/console.log" "$out/results.log"
 	timeout -k 10 "$VMEMQ_TIMEOUT" qemu-system-x86_64 \
@@ -178,7 +221,19 @@ vmemq_boot()
 		-nographic -monitor none -no-reboot -nic none \
 		-serial "file:$out/console.log" -serial "file:$out/results.log" \
 		-kernel "$kernel" -initrd "$initrd" \
-		-append "console=ttyS0,115200 panic=-1 vmemq.mode=$mode" \
-		</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+		-append "$(vmemq_cmdline "$kver" "$mode")" \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null && ! vmemq_started "$out/results.log"; do
+		if [[ $((SECONDS - start)) -ge $VMEMQ_START_TIMEOUT ]]; then
+			echo "vmemq: no record from the guest's script after $VMEMQ_START_TIMEOUT s: stopped" \
+				>>"$out/qemu.log"
+			kill "$pid" 2>/dev/null
+			wait "$pid" || true
+			return 125
+		fi
+		sleep 1
+	done
+	wait "$pid" || rc=$?
 	return "$rc"
 }

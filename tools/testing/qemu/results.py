@@ -35,7 +35,7 @@ SPLAT = re.compile(
     r"general protection fault|Kernel panic|Call Trace:|"
     r"possible circular locking|inconsistent lock state|"
     r"possible recursive locking|soft lockup|hard LOCKUP|"
-    r"rcu_sched self-detected|rcu: INFO|blocked for more than|"
+    r"rcu_\w+ self-detected|rcu: INFO|blocked for more than|"
     r"list_add corruption|list_del corruption|spinlock bad magic|"
     r"scheduling while atomic|sleeping function called")
 
@@ -325,19 +325,65 @@ def parse_report(lines):
 # === the checks ===
 
 def check_module_lines(c, block, module, what):
-    """Count the module's PASS/FAIL lines; no stray vmem warnings."""
+    """Count the module's PASS/FAIL lines; no stray vmem warnings.
+
+    Returns the names of the checks the module reported."""
     if block is None:
         c.check(False, f"{what}: no kernel log recorded")
-        return
-    n = 0
+        return []
+    names = []
     for line in block.lines:
         m = re.match(rf"{module}: (PASS|FAIL) (\S+): (.*)", line)
         if m:
-            n += 1
+            names.append(m.group(2))
             c.check(m.group(1) == "PASS", f"{module} {m.group(2)}: {m.group(3)}")
-    c.check(n > 0, f"{what}: {module} reported its checks")
+    c.check(bool(names), f"{what}: {module} reported its checks")
     stray = [l for l in block.lines if l.startswith("vmem: ")]
     c.check(not stray, f"{what}: no warning from vmem", stray)
+    return names
+
+
+def is_rt_release(release):
+    """Debian names its PREEMPT_RT flavour -rt-<arch>."""
+    return re.search(r"-rt-[a-z0-9]+$", release) is not None
+
+
+def check_preempt_model(c, kernel, records):
+    """The guest's kernel is PREEMPT_RT exactly when its name says so."""
+    want = is_rt_release(kernel)
+    got = (records.get("realtime") == "1" or
+           "PREEMPT_RT" in records.get("version", "").split())
+    c.check(got == want, f"the guest's kernel is {'' if want else 'not '}PREEMPT_RT, "
+            f"as its release name says (uname -v: {records.get('version')}; "
+            f"/sys/kernel/realtime: {records.get('realtime')})")
+    return want
+
+
+def check_client_contexts(c, names, rt):
+    """Each concurrent run of the sample allocated from its timer in the
+    context this kernel allows.
+
+    The sample's concurrent runs (those with a check "<tag>-atomic", or
+    "<tag>-irqs-off" as it was named before RT) also allocate from an
+    hrtimer.  On a kernel without PREEMPT_RT it is a
+    hard-IRQ timer (check "<tag>-hardirq"), the most restrictive context
+    the contract allows for VMEM_NOSLEEP.  On PREEMPT_RT, vmem (like the
+    kernel's own allocators) must not be called in hard-IRQ context or with
+    interrupts hard-disabled, since its locks are sleeping spinlock_t there:
+    the timer expires in softirq context instead (check "<tag>-softirq"),
+    and the thread that ran with interrupts disabled holds a spinlock_t.
+    Either way, the check must be there and have passed (above): which one
+    depends on the kernel, and neither is dropped."""
+    ctx, other = ("softirq", "hardirq") if rt else ("hardirq", "softirq")
+    tags = [re.sub(r"-(atomic|irqs-off)$", "", n) for n in names
+            if re.search(r"-(atomic|irqs-off)$", n)]
+    missing = [f"{t}-{ctx}" for t in tags if f"{t}-{ctx}" not in names]
+    wrong = [n for n in names if n.endswith(f"-{other}")]
+    c.check(bool(tags) and not missing and not wrong,
+            f"vmem_client: every concurrent run ({', '.join(tags) or 'none'}) allocated "
+            f"from a {ctx} timer, as on a{' PREEMPT_RT' if rt else ' non-RT'} kernel",
+            [f"no check {m}" for m in missing] +
+            [f"{w}: a {other} timer on this kernel" for w in wrong])
 
 
 def check_client_debugfs(c, snap, report):
@@ -480,6 +526,7 @@ def cmd_check(args):
     c.check(records.get("kernel") == args.kernel,
             f"the guest runs {records.get('kernel')}")
     c.check(int(records.get("cpus", "0")) >= 2, f"{records.get('cpus')} CPUs online")
+    rt = check_preempt_model(c, args.kernel, records)
 
     for name, want in TEST_STEPS:
         _, b = find(blocks, "step", name)
@@ -501,7 +548,8 @@ def cmd_check(args):
         "a second vmem_size export is refused beside spl_standin")
 
     _, load = find(blocks, "dmesg", "client-load")
-    check_module_lines(c, load, "vmem_client", "vmem_client load")
+    check_client_contexts(c, check_module_lines(c, load, "vmem_client",
+                                                "vmem_client load"), rt)
     i, _ = find(blocks, "file", DEBUGFS + "/arenas")
     _, report = find(blocks, "file", REPORT)
     if i is None or report is None:

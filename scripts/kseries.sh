@@ -1,0 +1,412 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The kernel series of the build and qemu matrix, and where each is built.
+# Sourced by scripts/lib.sh; it sets no shell options of its own.
+#
+#   6.1       Debian 12's 6.1 (bookworm)                    host
+#   6.12      newest 6.12.x+deb12-amd64 in the host's lists  host
+#   6.12-rt   newest 6.12.x+deb12-rt-amd64, likewise         host
+#   7.3       newest 7.3.x-amd64 of trixie-backports         trixie chroot
+#   7.3-rt    newest 7.3.x-rt-amd64 of trixie-backports      trixie chroot
+#   sid       newest 7.x-amd64 of sid                        sid chroot
+#
+# "Newest" is always resolved from the archive's package lists.  The 6.x
+# series build on the host against header packages unpacked into the cache
+# (kheaders in lib.sh).  The 7.x kernels need Debian 13's toolchain and
+# glibc (their modpost needs glibc 2.38, their headers gcc-14, sid's
+# gcc-16), so they build inside a Debian chroot per suite, made with
+# mmdebstrap in $VMEM_CACHE/chroot/<suite>, with the headers installed in
+# it by apt.  A chroot is made once (in <suite>.tmp, renamed when complete,
+# so a killed run leaves no half chroot), its lists updated at most once a
+# day, and the newest headers of each of its series installed when a newer
+# one appeared, the older ones purged.
+#
+# Commands run in a chroot in a mount and PID namespace of their own
+# (unshare), with /proc mounted there for objtool: the mount dies with the
+# namespace, however the run ends, so nothing stays mounted under the cache.
+# Mounts left by anything else are unmounted before a chroot is touched.
+
+# shellcheck disable=SC2034
+VMEM_SERIES=(6.1 6.12 6.12-rt 7.3 7.3-rt sid)
+
+# What a chroot has besides the headers (which bring gcc).
+VMEM_CHROOT_PKGS=(make binutils kmod sparse dkms rsync)
+
+# Where series SERIES builds: "host" or the suite of its chroot.
+kseries_suite()
+{
+	case $1 in
+	6.1|6.12|6.12-rt)	echo host ;;
+	7.3|7.3-rt)		echo trixie ;;
+	sid)			echo sid ;;
+	*)	die "unknown kernel series '$1' (${VMEM_SERIES[*]})" ;;
+	esac
+}
+
+# The names of the headers packages of a series, as an extended regex.
+kseries_pattern()
+{
+	case $1 in
+	6.1)	echo '^linux-headers-6\.1\.0-[0-9]+-amd64$' ;;
+	6.12)	echo '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' ;;
+	6.12-rt) echo '^linux-headers-6\.12\.[0-9]+\+deb12-rt-amd64$' ;;
+	7.3)	echo '^linux-headers-7\.3\.[0-9]+\+deb13-amd64$' ;;
+	7.3-rt)	echo '^linux-headers-7\.3\.[0-9]+\+deb13-rt-amd64$' ;;
+	sid)	echo '^linux-headers-7\.[0-9]+\.[0-9]+\+deb[0-9]+-amd64$' ;;
+	*)	die "unknown kernel series '$1' (${VMEM_SERIES[*]})" ;;
+	esac
+}
+
+# A kernel release is PREEMPT_RT when Debian's flavour says so.
+kver_is_rt()
+{
+	[[ $1 == *-rt-amd64 ]]
+}
+
+# The apt sources of a chroot, one a line.
+chroot_sources()
+{
+	local mirror=http://deb.debian.org/debian
+
+	case $1 in
+	trixie)	printf '%s\n' "deb $mirror trixie main" \
+			      "deb $mirror trixie-backports main" ;;
+	sid)	printf '%s\n' "deb $mirror sid main" ;;
+	*)	die "no chroot for suite '$1'" ;;
+	esac
+}
+
+# mmdebstrap's options for a suite; written into the chroot, so that a
+# chroot made otherwise is made again.
+chroot_options()
+{
+	local pkgs
+
+	pkgs=$(IFS=,; echo "${VMEM_CHROOT_PKGS[*]}")
+	printf '%s\n' --variant=apt "--include=$pkgs" \
+		'--aptopt=APT::Install-Recommends "false"' \
+		--skip=cleanup/apt/lists
+	# sid's Release file can be past its Valid-Until.
+	[[ $1 != sid ]] ||
+		printf '%s\n' '--aptopt=Acquire::Check-Valid-Until "false"'
+}
+
+chroot_dir()
+{
+	printf '%s\n' "$VMEM_CACHE/chroot/$1"
+}
+
+# Unmount whatever is mounted under $VMEM_CACHE/chroot (left by a killed run
+# of an older version, or by hand), deepest first.
+chroot_unmount_stale()
+{
+	local base=$VMEM_CACHE/chroot mp
+
+	while IFS= read -r mp; do
+		msg "unmounting $mp, left mounted under the cache"
+		umount -l "$mp" || die "cannot unmount $mp"
+	done < <(awk '{ print $5 }' /proc/self/mountinfo |
+		 while IFS= read -r mp; do printf '%b\n' "$mp"; done |
+		 awk -v b="$base/" 'index($0, b) == 1' | sort -r)
+}
+
+# Remove a chroot directory, never through a mount point.
+chroot_remove()
+{
+	[[ -e $1 ]] || return 0
+	chroot_unmount_stale
+	rm -rf --one-file-system "$1"
+}
+
+# chroot_exec ROOT COMMAND...: run COMMAND in the chroot ROOT, in new mount
+# and PID namespaces with /proc mounted (objtool reads it), with a clean
+# environment.  Killing it kills everything in the namespace, and the
+# namespace's mounts go with it.
+chroot_exec()
+{
+	local root=$1
+	shift
+
+	unshare --mount --propagation private --pid --fork --kill-child \
+		--mount-proc="$root/proc" \
+		chroot "$root" /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}
+
+# kenv ROOT COMMAND...: run COMMAND where a series builds: on the host when
+# ROOT is empty, else in the chroot ROOT, holding its lock shared (a refresh
+# of the chroot takes it exclusively).
+kenv()
+{
+	local root=$1
+	shift
+
+	if [[ -z $root ]]; then
+		"$@"
+		return
+	fi
+	(
+		cache_lock "chroot-${root##*/}" -s
+		chroot_exec "$root" "$@"
+	)
+}
+
+# kenv_download ROOT DIR PKG=VER...: apt-get download into DIR (a host
+# path), with the package lists of the host (ROOT empty) or of the chroot
+# ROOT.
+kenv_download()
+{
+	local root=$1 dir=$2 stage=/var/cache/vmem-download rc=0
+	shift 2
+
+	mkdir -p "$dir"
+	if [[ -z $root ]]; then
+		(cd "$dir" && apt-get download -q "$@") \
+			2> >(grep -v 'unsandboxed as root' >&2) >&2
+		return
+	fi
+	rm -rf "${root:?}$stage"
+	mkdir -p "$root$stage"
+	# shellcheck disable=SC2016
+	kenv "$root" sh -c 'cd "$1" && shift && apt-get download -q "$@"' \
+		sh "$stage" "$@" 2> >(grep -v 'unsandboxed as root' >&2) >&2 ||
+		rc=$?
+	[[ $rc -ne 0 ]] || mv "$root$stage"/*.deb "$dir/" || rc=$?
+	rm -rf "${root:?}$stage"
+	return "$rc"
+}
+
+# The newest headers package of a series in the lists of the host (ROOT
+# empty) or of a chroot.
+kheaders_newest()
+{
+	kenv "${2:-}" apt-cache search --names-only "$(kseries_pattern "$1")" |
+		awk '{ print $1 }' | sort -V | tail -n 1
+}
+
+# The installed headers packages of a series in a chroot, one a line.
+chroot_installed_headers()
+{
+	# shellcheck disable=SC2016
+	chroot_exec "$2" dpkg-query -W -f='${db:Status-Status} ${Package}\n' \
+		'linux-headers-*' 2>/dev/null |
+		awk '$1 == "installed" { print $2 }' |
+		grep -E "$(kseries_pattern "$1")" || true
+}
+
+# The series built in the chroot of a suite.
+chroot_series()
+{
+	local series
+
+	for series in "${VMEM_SERIES[@]}"; do
+		[[ $(kseries_suite "$series") != "$1" ]] || echo "$series"
+	done
+}
+
+# chroot_headers SUITE ROOT: install the newest headers of each series of
+# the suite and purge the older ones, with what they alone pulled in, and
+# their build trees.  A series with no package in the lists is left out (the
+# caller reports it); the apt cache is emptied.
+chroot_headers()
+{
+	local suite=$1 root=$2 series pkg p
+	local -a install=() purge=()
+
+	for series in $(chroot_series "$suite"); do
+		pkg=$(chroot_exec "$root" apt-cache search --names-only \
+			"$(kseries_pattern "$series")" | awk '{ print $1 }' |
+			sort -V | tail -n 1)
+		if [[ -z $pkg ]]; then
+			msg "$suite: no package for series $series ($(kseries_pattern "$series"))"
+			continue
+		fi
+		for p in $(chroot_installed_headers "$series" "$root"); do
+			[[ $p == "$pkg" ]] || purge+=("$p")
+		done
+		chroot_installed_headers "$series" "$root" | grep -qxF "$pkg" ||
+			install+=("$pkg")
+	done
+	if [[ ${#install[@]} -gt 0 ]]; then
+		msg "$suite: installing ${install[*]}"
+		chroot_exec "$root" apt-get install -y -q -o Dpkg::Use-Pty=0 "${install[@]}" ||
+			return 1
+	fi
+	if [[ ${#purge[@]} -gt 0 ]]; then
+		msg "$suite: purging ${purge[*]}"
+		chroot_exec "$root" apt-get purge -y -q -o Dpkg::Use-Pty=0 "${purge[@]}" &&
+		chroot_exec "$root" apt-get autoremove --purge -y -q -o Dpkg::Use-Pty=0 || return 1
+		for p in "${purge[@]}"; do
+			rm -rf "${root:?}/build/"*"${p#linux-headers-}"
+		done
+	fi
+	chroot_exec "$root" apt-get clean
+}
+
+# A chroot that can build: what it was made with, its tools, and dpkg with
+# no half-installed package.
+chroot_sound()
+{
+	local root=$1 spec=$2 f
+
+	[[ -f $root/.vmem-chroot && $(<"$root/.vmem-chroot") == "$spec" ]] ||
+		return 1
+	for f in usr/bin/make usr/bin/as usr/bin/sparse \
+		 usr/sbin/dkms usr/bin/rsync usr/bin/apt-get; do
+		[[ -x $root/$f ]] || return 1
+	done
+	[[ -z $(chroot_exec "$root" dpkg --audit 2>&1) ]]
+}
+
+chroot_create()
+{
+	local suite=$1 root=$2 spec=$3 tmp=$2.tmp log=$2.log start=$SECONDS
+	local -a opts srcs
+
+	need_pkgs mmdebstrap
+	mapfile -t opts < <(chroot_options "$suite")
+	mapfile -t srcs < <(chroot_sources "$suite")
+	chroot_remove "$tmp"
+	msg "creating the $suite chroot in $root (log: $log)"
+	# mmdebstrap mounts /proc, /sys and /dev in the new root while it
+	# works: in a mount namespace of its own, they cannot outlive it.
+	if ! unshare --mount --propagation private \
+		mmdebstrap "${opts[@]}" "$suite" "$tmp" "${srcs[@]}" \
+		>"$log" 2>&1 ||
+	   ! chroot_headers "$suite" "$tmp" >>"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		chroot_remove "$tmp"
+		die "creating the $suite chroot failed (log: $log)"
+	fi
+	touch "$tmp/.vmem-updated"
+	printf '%s\n' "$spec" >"$tmp/.vmem-chroot"
+	chroot_remove "$root"
+	mv "$tmp" "$root"
+	msg "the $suite chroot took $((SECONDS - start)) s, $(du -sh "$root" | cut -f 1)"
+}
+
+# apt-get update in a chroot when its lists are over a day old, then the
+# newest headers.  A failed update keeps the old lists.
+chroot_refresh()
+{
+	local suite=$1 root=$2 log=$2.log
+
+	if [[ -n $(find "$root/.vmem-updated" -mmin +1440 2>/dev/null) ||
+	      ! -f $root/.vmem-updated ]]; then
+		msg "$suite chroot: apt-get update (the lists are over a day old)"
+		[[ ! -f /etc/resolv.conf ]] ||
+			cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+		if chroot_exec "$root" apt-get update -q >"$log" 2>&1; then
+			touch "$root/.vmem-updated"
+		else
+			tail -n 5 "$log" >&2
+			msg "$suite chroot: apt-get update failed; going on with the old lists"
+		fi
+		chroot_headers "$suite" "$root" >>"$log" 2>&1
+		return
+	fi
+	# Headers missing for a series (purged by hand, or an install that
+	# was cut short): install them.
+	chroot_complete "$suite" "$root" ||
+		chroot_headers "$suite" "$root" >>"$log" 2>&1
+}
+
+# Every series of a suite has its headers installed in ROOT.
+chroot_complete()
+{
+	local series
+
+	for series in $(chroot_series "$1"); do
+		[[ -n $(chroot_installed_headers "$series" "$2") ]] || return 1
+	done
+}
+
+# Make the chroot of a suite, or find it again and refresh it.  A refresh
+# that fails leaves the chroot as it was when it can still build every
+# series; otherwise the chroot is made again.
+chroot_ensure()
+{
+	local suite=$1 root spec
+
+	root=$(chroot_dir "$suite")
+	spec=$(printf 'vmem chroot 1\n%s\n' "$suite"; chroot_options "$suite";
+	       chroot_sources "$suite")
+	mkdir -p "${root%/*}"
+	cache_lock "chroot-$suite"
+	chroot_unmount_stale
+	if [[ -d $root ]] && chroot_sound "$root" "$spec"; then
+		chroot_refresh "$suite" "$root" ||
+			msg "refreshing the $suite chroot failed (log: $root.log)"
+		chroot_sound "$root" "$spec" && chroot_complete "$suite" "$root" &&
+			return 0
+		msg "the $suite chroot cannot build every series: making it again"
+	elif [[ -d $root ]]; then
+		msg "the $suite chroot is incomplete or was made otherwise: making it again"
+	fi
+	chroot_create "$suite" "$root" "$spec"
+}
+
+# kseries SERIES: make the headers of a series ready.  Prints "KERNELRELEASE
+# KDIR" for a host series, "KERNELRELEASE KDIR ROOT" for one built in the
+# chroot ROOT (KDIR is then a path inside ROOT).
+kseries()
+{
+	local series=$1 suite root pkg kver kdir
+
+	suite=$(kseries_suite "$series")
+	if [[ $suite == host ]]; then
+		kheaders "$series"
+		return
+	fi
+	root=$(chroot_dir "$suite")
+	(chroot_ensure "$suite") >&2 || die "no $suite chroot"
+	pkg=$(chroot_installed_headers "$series" "$root" | sort -V | tail -n 1)
+	[[ -n $pkg ]] ||
+		die "no headers package of series $series ($(kseries_pattern "$series")) in $suite"
+	kver=${pkg#linux-headers-}
+	kdir=/usr/src/linux-headers-$kver
+	[[ -s $root$kdir/Makefile && -s $root$kdir/Module.symvers ]] ||
+		die "$pkg is installed in $root but $kdir is incomplete"
+	printf '%s %s %s\n' "$kver" "$kdir" "$root"
+}
+
+# kbuild_dir PURPOSE KVER [ROOT]: the build tree of one kernel, as seen
+# where it builds (inside ROOT for a chroot).  PURPOSE: check (check.sh),
+# qemu (qemu-test.sh and demo.sh, standalone).
+kbuild_dir()
+{
+	if [[ -n ${3:-} ]]; then
+		printf '/build/%s-%s\n' "$1" "$2"
+	elif [[ $1 == check ]]; then
+		printf '%s\n' "$VMEM_CACHE/build-$2"
+	else
+		printf '%s\n' "$VMEM_CACHE/$1/build-$2"
+	fi
+}
+
+# kbuild_part PART KDIR BDIR [ROOT]: one build in the tree BDIR (a copy of
+# the repository; a path inside ROOT for a chroot) against KDIR, W=1 (C=2
+# for sparse).  PART: vmem, sparse, contract (tools/contract-client),
+# sample (samples/vmem_client), modules (tools/testing/qemu/modules), bench
+# (bench/, as an external module: CONFIG_VMEM_BENCH=m).  The clients link
+# against BDIR's Module.symvers.
+kbuild_part()
+{
+	local part=$1 kdir=$2 bdir=$3 root=${4:-} sub
+
+	case $part in
+	vmem)	 kenv "$root" make -C "$bdir" KDIR="$kdir" W=1; return ;;
+	sparse)	 kenv "$root" make -C "$bdir" KDIR="$kdir" C=2; return ;;
+	bench)	 kenv "$root" make -C "$kdir" M="$bdir/bench" \
+			CONFIG_VMEM_BENCH=m W=1 \
+			KBUILD_EXTRA_SYMBOLS="$bdir/Module.symvers" modules
+		 return ;;
+	contract) sub=tools/contract-client ;;
+	sample)	 sub=samples/vmem_client ;;
+	modules) sub=tools/testing/qemu/modules ;;
+	*)	 die "unknown build part '$part'" ;;
+	esac
+	kenv "$root" make -C "$bdir/$sub" KDIR="$kdir" VMEM_DIR="$bdir" W=1
+}
