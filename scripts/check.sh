@@ -3,16 +3,26 @@
 #
 # The test command of vmem: "make check", ".ci/run" and the README call it.
 #
-# Builds vmem.ko with W=1 and with sparse against Debian 12's 6.1 and 6.12
-# kernel headers, checks its exports in Module.symvers, builds a client of
-# the API contract against it, runs checkpatch.pl and kernel-doc, builds and
-# installs the module with dkms into a private tree, and runs the KUnit
-# suites in a UML kernel and under qemu on x86_64 and i386 with two CPUs
-# (scripts/kunit.sh), and builds them as modules against the x86_64 kernel
-# (scripts/kunit-modules.sh).  Every check prints one PASS or FAIL line and
-# a failed check does not stop the others; each KUnit case counts as one
-# test.  The last line is "N passed, N failed"; the exit status is non-zero
+# For every kernel series of the matrix (scripts/kseries.sh: Debian 12's
+# 6.1, 6.12 and 6.12-rt on the host; trixie-backports' 7.3 and 7.3-rt and
+# sid's newest 7.x in Debian chroots in the cache) it builds vmem.ko, the
+# contract client, the sample client, the qemu test modules and the
+# benchmark module with W=1, runs sparse, and checks vmem's exports in
+# Module.symvers; it runs checkpatch.pl and kernel-doc, builds and installs
+# the module with dkms into a private tree (on the host and in the Debian 13
+# chroot, whose dkms is 3.x), checks the core in userspace, runs the KUnit
+# suites in a UML kernel and under qemu (scripts/kunit.sh), builds them as
+# modules against the x86_64 kernel (scripts/kunit-modules.sh), and boots
+# every series's stock kernel under qemu with the modules built here
+# (scripts/qemu-test.sh).  Every check prints one PASS or FAIL line and a
+# failed check does not stop the others; each KUnit case and each qemu
+# check counts as one test.  The time of each part is printed at the end,
+# and the last line is "N passed, N failed"; the exit status is non-zero
 # when anything failed.
+#
+# Usage: scripts/check.sh [PART...]
+#        PART: builds style dkms userspace kunit qemu (default: all)
+# VMEM_CHECK_SERIES="6.1 7.3" limits builds, dkms and qemu to those series.
 #
 # It installs the Debian packages it needs and fetches nothing else.  Logs
 # are kept in $VMEM_CACHE/check/.
@@ -43,6 +53,14 @@ logdir=$VMEM_CACHE/check
 passed=0
 failed=0
 skipped=0
+run_id=
+built=
+dkms_ver=
+dkms_dir=
+dkms_root=
+times=()
+series_list=()
+declare -A series_kver=() series_kdir=() series_root=()
 
 pass()
 {
@@ -76,10 +94,19 @@ check()
 }
 
 # No line of log $1 matches the extended regex $2, any case; the lines that
-# do are printed.
+# do are printed.  The log is the output of the check calling this, so grep
+# must not write to it: GNU grep refuses a file that is also its output
+# ("input file is also the output") and that refusal would pass.
 no_match()
 {
-	! grep -iE "$2" "$1"
+	local lines rc=0
+
+	lines=$(grep -iE -- "$2" "$1") || rc=$?
+	if [[ $rc -eq 0 ]]; then
+		printf '%s\n' "$lines"
+		return 1
+	fi
+	[[ $rc -eq 1 ]] || { echo "grep $1 failed ($rc)"; return 1; }
 }
 
 # The repository's files matching the patterns, build products excluded.
@@ -94,22 +121,26 @@ repo_files()
 	fi | sort -u
 }
 
-build_w1()
+# build PART KDIR BDIR [ROOT]: one build of scripts/kseries.sh's
+# kbuild_part, where the series builds (ROOT: its chroot); vmem, the first,
+# starts from a clean copy of the tree.  Any warning fails, and for the
+# clients any symbol modpost leaves undefined; for sparse any error too.
+build()
 {
-	local kdir=$1 bdir=$2
+	local part=$1 kdir=$2 bdir=$3 root=${4:-}
 
-	copy_tree "$bdir" || return 1
-	make -C "$bdir" KDIR="$kdir" W=1 || return 1
-	no_match "$log" 'warning:'
-}
-
-build_sparse()
-{
-	local kdir=$1 bdir=$2
-
-	[[ -f $bdir/Makefile ]] || copy_tree "$bdir" || return 1
-	make -C "$bdir" KDIR="$kdir" C=2 || return 1
-	no_match "$log" 'warning:|error:'
+	if [[ $part == vmem ]]; then
+		copy_tree "$root$bdir" || return 1
+	fi
+	kbuild_part "$part" "$kdir" "$bdir" "$root" || return 1
+	case $part in
+	vmem)	no_match "$log" 'warning:' ;;
+	# sparse must have run: kbuild only warns, without "warning:", when
+	# it thinks the checker unfit, and then checks nothing.
+	sparse)	no_match "$log" 'warning:|error:|not available|checker-valid' &&
+		grep -q '^  CHECK ' "$log" ;;
+	*)	no_match "$log" 'warning:|undefined' ;;
+	esac
 }
 
 exported()
@@ -146,16 +177,6 @@ symvers()
 	return "$bad"
 }
 
-contract_client()
-{
-	local kdir=$1 bdir=$2
-
-	[[ -s $bdir/Module.symvers ]] || { echo "missing $bdir/Module.symvers"; return 1; }
-	make -C "$bdir/tools/contract-client" KDIR="$kdir" VMEM_DIR="$bdir" W=1 ||
-		return 1
-	no_match "$log" 'warning:|undefined'
-}
-
 # Message types ignored in one file only, each with its reason.
 checkpatch_file_ignore()
 {
@@ -190,6 +211,8 @@ kernel_doc()
 	[[ -z $out ]]
 }
 
+# DKMS runs where a series builds: dkms_root is empty for the host, or the
+# chroot; dkms_dir, the private tree, is a path there.
 dkms_opts()
 {
 	printf '%s\n' --dkmstree "$dkms_dir/var" --sourcetree "$dkms_dir/src" \
@@ -201,29 +224,32 @@ dkms_add()
 	local -a opts
 
 	mapfile -t opts < <(dkms_opts)
-	rm -rf "$dkms_dir"
-	mkdir -p "$dkms_dir/var" "$dkms_dir/src" "$dkms_dir/modules"
-	copy_tree "$dkms_dir/stage/vmem" || return 1
-	dkms add "${opts[@]}" "$dkms_dir/stage/vmem" || return 1
-	dkms status "${opts[@]}" | grep -F "vmem/$dkms_ver: added"
+	rm -rf "${dkms_root}${dkms_dir:?}"
+	mkdir -p "$dkms_root$dkms_dir"/{var,src,modules}
+	copy_tree "$dkms_root$dkms_dir/stage/vmem" || return 1
+	kenv "$dkms_root" dkms add "${opts[@]}" "$dkms_dir/stage/vmem" ||
+		return 1
+	kenv "$dkms_root" dkms status "${opts[@]}" |
+		grep -F "vmem/$dkms_ver: added"
 }
 
-# Build with the unpacked headers (--kernelsourcedir: no /lib/modules, no
-# kernel image) and install into the private tree, without depmod.
+# Build with the headers (--kernelsourcedir: no /lib/modules, no kernel
+# image) and install into the private tree, without depmod.
 dkms_build()
 {
 	local kver=$1 kdir=$2 ko
 	local -a opts
 
 	mapfile -t opts < <(dkms_opts)
-	mkdir -p "$dkms_dir/modules/$kver"
-	dkms build "${opts[@]}" "vmem/$dkms_ver" -k "$kver" \
+	mkdir -p "$dkms_root$dkms_dir/modules/$kver"
+	kenv "$dkms_root" dkms build "${opts[@]}" "vmem/$dkms_ver" -k "$kver" \
 		--kernelsourcedir "$kdir" || return 1
-	dkms install "${opts[@]}" --no-depmod "vmem/$dkms_ver" -k "$kver" \
-		--kernelsourcedir "$kdir" || return 1
-	ko=$(find "$dkms_dir/modules/$kver" -name 'vmem.ko*')
+	kenv "$dkms_root" dkms install "${opts[@]}" --no-depmod \
+		"vmem/$dkms_ver" -k "$kver" --kernelsourcedir "$kdir" || return 1
+	ko=$(find "$dkms_root$dkms_dir/modules/$kver" -name 'vmem.ko*')
 	[[ -n $ko ]] || { echo "no vmem.ko installed for $kver"; return 1; }
-	modinfo "$ko" | grep -E '^(name|vermagic|license):'
+	kenv "$dkms_root" modinfo "${ko#"$dkms_root"}" |
+		grep -E '^(name|vermagic|license):'
 }
 
 dkms_remove()
@@ -231,10 +257,35 @@ dkms_remove()
 	local -a opts
 
 	mapfile -t opts < <(dkms_opts)
-	dkms remove "${opts[@]}" --no-depmod "vmem/$dkms_ver" --all || return 1
-	[[ -z $(dkms status "${opts[@]}") ]] || return 1
-	[[ -z $(find "$dkms_dir/modules" -name '*.ko') ]] || return 1
-	rm -rf "$dkms_dir"
+	kenv "$dkms_root" dkms remove "${opts[@]}" --no-depmod \
+		"vmem/$dkms_ver" --all || return 1
+	[[ -z $(kenv "$dkms_root" dkms status "${opts[@]}") ]] || return 1
+	[[ -z $(find "$dkms_root$dkms_dir/modules" -name '*.ko*') ]] ||
+		return 1
+	rm -rf "${dkms_root}${dkms_dir:?}"
+}
+
+# dkms ROOT WHERE KVER KDIR...: add, build and install for each kernel,
+# remove, in a private tree on the host (ROOT empty) or in a chroot.
+dkms_all()
+{
+	local where=$2 i
+	local -a kv=()
+
+	dkms_root=$1
+	shift 2
+	if [[ -n $dkms_root ]]; then
+		dkms_dir=/build/dkms
+	else
+		dkms_dir=$VMEM_CACHE/dkms
+	fi
+	check "dkms add vmem/$dkms_ver ($where)" dkms_add || return 0
+	kv=("$@")
+	for ((i = 0; i < ${#kv[@]}; i += 2)); do
+		check "dkms build+install ${kv[i]}" dkms_build \
+			"${kv[i]}" "${kv[i + 1]}" || true
+	done
+	check "dkms remove --all ($where)" dkms_remove || true
 }
 
 # tools/testing/vmem: the core compiled unchanged in userspace, one make
@@ -280,13 +331,18 @@ kunit()
 		"$kunit_failed" "$kunit_skipped"
 }
 
-# Every qemu check counts as one test; qemu-test.sh's FAIL lines are shown.
+# Every qemu check counts as one test; qemu-test.sh's FAIL lines are shown,
+# and one line per kernel.  With builds from this run, qemu-test.sh boots
+# them instead of building again.
 qemu()
 {
-	local start=$SECONDS qemu_passed qemu_failed
+	local start=$SECONDS qemu_passed qemu_failed line re
+	local -a env=()
 
 	log=$logdir/qemu.log
-	bash "$VMEM_TOP/scripts/qemu-test.sh" >"$log" 2>&1 || true
+	[[ -z $built ]] || env=(VMEM_QEMU_PREBUILT="$run_id")
+	env "${env[@]}" bash "$VMEM_TOP/scripts/qemu-test.sh" "${series_list[@]}" \
+		>"$log" 2>&1 || true
 	read -r qemu_passed qemu_failed < <(sed -n \
 		's/^qemu: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log") || true
 	if [[ -z ${qemu_passed:-} ]]; then
@@ -294,7 +350,16 @@ qemu()
 		tail -n 20 "$log" | sed 's/^/    /'
 		return
 	fi
-	grep -A 20 '^FAIL' "$log" | grep -E '^(FAIL|    )' | head -n 60 || true
+	grep -A 20 -E '^(FAIL|NOTE)' "$log" | grep -E '^(FAIL|NOTE|    )' |
+		head -n 60 || true
+	re='^qemu: \[([^]]+)\] ([0-9]+) passed, ([0-9]+) failed \((.*)\)$'
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		printf '%s: qemu %s (%s): %d checks passed, %d failed\n' \
+			"$([[ ${BASH_REMATCH[3]} -eq 0 ]] && echo PASS || echo FAIL)" \
+			"${BASH_REMATCH[1]}" "${BASH_REMATCH[4]}" \
+			"${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+	done <"$log"
 	passed=$((passed + qemu_passed))
 	failed=$((failed + qemu_failed))
 	printf '%s: qemu (%d s): %d checks passed, %d failed\n' \
@@ -302,57 +367,104 @@ qemu()
 		"$((SECONDS - start))" "$qemu_passed" "$qemu_failed"
 }
 
-main()
+# The builds of one series, each a check: the headers (or the chroot), then
+# vmem.ko, its exports, sparse and every client, all in one clean copy of
+# the tree.  When vmem and the modules qemu boots built, the tree is
+# stamped for qemu-test.sh.
+kernel_builds()
 {
-	local series kver kdir bdir tree file i start=$SECONDS
-	local -a kvers=() kdirs=()
+	local series=$1 kver kdir root bdir ok=1 part
 
-	cache_lock check
-	mkdir -p "$logdir"
-	apt_lists_fresh
-	need_build_deps
-
-	# a-d: builds against Debian's headers, one clean copy per kernel.
-	for series in 6.1 6.12; do
-		check "headers $series" kheaders "$series" || continue
-		read -r kver kdir < <(tail -n 1 "$log")
-		kvers+=("$kver")
-		kdirs+=("$kdir")
-		bdir=$VMEM_CACHE/build-$kver
-		check "build W=1 $kver" build_w1 "$kdir" "$bdir" || true
-		check "Module.symvers $kver" symvers "$bdir" || true
-		check "contract client W=1 $kver" contract_client "$kdir" "$bdir" || true
-		check "sparse C=2 $kver" build_sparse "$kdir" "$bdir" || true
+	check "headers $series" kseries "$series" || return 0
+	read -r kver kdir root < <(tail -n 1 "$log")
+	series_kver[$series]=$kver
+	series_kdir[$series]=$kdir
+	series_root[$series]=${root:-}
+	bdir=$(kbuild_dir check "$kver" "${root:-}")
+	check "build W=1 $kver" build vmem "$kdir" "$bdir" "${root:-}" || ok=0
+	check "Module.symvers $kver" symvers "${root:-}$bdir" || true
+	check "sparse C=2 $kver" build sparse "$kdir" "$bdir" "${root:-}" ||
+		true
+	for part in contract sample modules bench; do
+		check "$(part_name "$part") W=1 $kver" \
+			build "$part" "$kdir" "$bdir" "${root:-}" ||
+			{ [[ $part == bench ]] || ok=0; }
 	done
+	[[ $ok -eq 0 ]] || printf '%s\n' "$run_id" >"${root:-}$bdir/.vmem-built"
+}
 
-	# e, f: style, with the tools of the 6.12 source tree.
-	if check "kernel source $VMEM_KSRC_SERIES" ksrc_tree; then
-		tree=$(tail -n 1 "$log")
-		while IFS= read -r file; do
-			check "checkpatch $file" checkpatch "$tree" "$file" || true
-		# Not the shims of tools/testing/vmem/include: they stand in
-		# for kernel headers in userspace and so repeat the idioms
-		# (typedefs, volatile accesses, macros) that checkpatch
-		# rightly refuses in kernel code.
-		done < <(repo_files 'vmem/*.[ch]' 'kunit/*.[ch]' 'tools/*.[ch]' \
-				    'samples/*.[ch]' 'bench/*.[ch]' |
-			 grep -v '^tools/testing/vmem/include/')
-		while IFS= read -r file; do
-			check "kernel-doc $file" kernel_doc "$tree" "$file" || true
-		done < <(repo_files 'vmem/*.c' vmem/include/linux/vmem.h)
-	fi
+part_name()
+{
+	case $1 in
+	contract)	echo "contract client" ;;
+	sample)		echo "sample client" ;;
+	modules)	echo "qemu test modules" ;;
+	bench)		echo "bench module" ;;
+	esac
+}
 
-	# g: dkms, in a private tree under the cache.
-	dkms_dir=$VMEM_CACHE/dkms
-	dkms_ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$VMEM_TOP/dkms.conf")
-	if check "dkms add vmem/$dkms_ver" dkms_add; then
-		for i in "${!kvers[@]}"; do
-			check "dkms build+install ${kvers[i]}" dkms_build \
-				"${kvers[i]}" "${kdirs[i]}" || true
-		done
-		check "dkms remove --all" dkms_remove || true
-	fi
+# timed NAME COMMAND...: run a part and note its time for the summary.
+timed()
+{
+	local name=$1 start=$SECONDS
+	shift
 
+	"$@"
+	times+=("$(printf '%6d s  %s' "$((SECONDS - start))" "$name")")
+}
+
+# Resolve a series's headers when the builds did not (dkms alone).
+series_ready()
+{
+	[[ -n ${series_kver[$1]:-} ]] && return 0
+	check "headers $1" kseries "$1" || return 1
+	read -r "series_kver[$1]" "series_kdir[$1]" "series_root[$1]" \
+		< <(tail -n 1 "$log")
+}
+
+dkms_part()
+{
+	local series
+	local -a host=()
+
+	for series in "${series_list[@]}"; do
+		[[ $(kseries_suite "$series") == host ]] || continue
+		series_ready "$series" || continue
+		host+=("${series_kver[$series]}" "${series_kdir[$series]}")
+	done
+	[[ ${#host[@]} -eq 0 ]] || dkms_all "" host "${host[@]}"
+	# Debian 13's dkms 3.x, in the trixie chroot, against 7.3.
+	for series in "${series_list[@]}"; do
+		[[ $series == 7.3 ]] || continue
+		series_ready "$series" || continue
+		dkms_all "${series_root[$series]}" "trixie chroot, dkms 3.x" \
+			"${series_kver[$series]}" "${series_kdir[$series]}"
+	done
+}
+
+style_part()
+{
+	local tree file
+
+	# checkpatch and kernel-doc, with the tools of the 6.12 source tree.
+	check "kernel source $VMEM_KSRC_SERIES" ksrc_tree || return 0
+	tree=$(tail -n 1 "$log")
+	while IFS= read -r file; do
+		check "checkpatch $file" checkpatch "$tree" "$file" || true
+	# Not the shims of tools/testing/vmem/include: they stand in
+	# for kernel headers in userspace and so repeat the idioms
+	# (typedefs, volatile accesses, macros) that checkpatch
+	# rightly refuses in kernel code.
+	done < <(repo_files 'vmem/*.[ch]' 'kunit/*.[ch]' 'tools/*.[ch]' \
+			    'samples/*.[ch]' 'bench/*.[ch]' |
+		 grep -v '^tools/testing/vmem/include/')
+	while IFS= read -r file; do
+		check "kernel-doc $file" kernel_doc "$tree" "$file" || true
+	done < <(repo_files 'vmem/*.c' vmem/include/linux/vmem.h)
+}
+
+userspace_part()
+{
 	# The core compiled unchanged in userspace, under ASan and UBSan,
 	# against a reference model.
 	check "userspace: gcc, ASan and UBSan" userspace_test check-gcc || true
@@ -366,18 +478,65 @@ main()
 	check "userspace: libFuzzer, 60 s" userspace_test fuzz || true
 	check "userspace: coverage of vmem_core.c, 95% of lines" \
 		userspace_test coverage || true
+}
 
-	# h: KUnit: under UML; under qemu with two CPUs on x86_64 (KCSAN),
-	# whose kernel also builds the suites as modules, and on i386.
+kunit_part()
+{
+	# KUnit: under UML; under qemu with two CPUs on x86_64 (KCSAN),
+	# whose kernel also builds the suites as modules, on i386 and on
+	# arm64.
 	kunit
 	kunit x86_64
 	check "kunit suites as modules (=m) on x86_64" \
 		bash "$VMEM_TOP/scripts/kunit-modules.sh" || true
 	kunit i386
+	kunit arm64
+}
 
-	# i: vmem.ko on Debian's own 6.1 and 6.12 kernels under qemu.
-	qemu
+main()
+{
+	local part series start=$SECONDS t
+	local -a parts=("$@") all=(builds style dkms userspace kunit qemu)
+	local -A want=()
 
+	[[ ${#parts[@]} -gt 0 ]] || parts=("${all[@]}")
+	for part in "${parts[@]}"; do
+		[[ " ${all[*]} " == *" $part "* ]] ||
+			die "unknown part '$part' (${all[*]})"
+		want[$part]=1
+	done
+	# shellcheck disable=SC2206
+	series_list=(${VMEM_CHECK_SERIES:-${VMEM_SERIES[*]}})
+	for series in "${series_list[@]}"; do
+		kseries_suite "$series" >/dev/null
+	done
+
+	cache_lock check
+	mkdir -p "$logdir"
+	apt_lists_fresh
+	need_build_deps
+	run_id="$$-$(date +%s)"
+	dkms_ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$VMEM_TOP/dkms.conf")
+
+	# Builds against every kernel of the matrix, one clean copy each.
+	if [[ -n ${want[builds]:-} ]]; then
+		for series in "${series_list[@]}"; do
+			timed "builds $series" kernel_builds "$series"
+		done
+		built=1
+	fi
+	[[ -z ${want[style]:-} ]] || timed "checkpatch, kernel-doc" style_part
+	# dkms, in private trees under the cache.
+	[[ -z ${want[dkms]:-} ]] || timed dkms dkms_part
+	[[ -z ${want[userspace]:-} ]] || timed userspace userspace_part
+	[[ -z ${want[kunit]:-} ]] || timed KUnit kunit_part
+	# Debian's own kernels under qemu, with the modules built above.
+	[[ -z ${want[qemu]:-} ]] || timed "qemu, every kernel" qemu
+
+	printf 'check.sh: time per part:\n'
+	for t in "${times[@]}"; do
+		printf '  %s\n' "$t"
+	done
 	printf 'check.sh: %d s; %d skipped; logs in %s\n' \
 		"$((SECONDS - start))" "$skipped" "$logdir"
 	printf '%d passed, %d failed\n' "$passed" "$failed"

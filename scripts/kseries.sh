@@ -245,6 +245,70 @@ chroot_headers()
 	chroot_exec "$root" apt-get clean
 }
 
+# Debian's 7.x header packages lack scripts/checker-valid.sh, with which
+# 7.x's Makefile asks whether sparse understands the kernel (it must parse
+# __typeof_unqual__); without it, C=2 only says "sparse is not available or
+# not up to date" and checks nothing.  chroot_checker ROOT writes the same
+# test into every headers directory of the chroot that lacks it.
+chroot_checker()
+{
+	local dir
+
+	for dir in "$1"/usr/src/linux-headers-*/scripts; do
+		[[ -d $dir && ! -e $dir/checker-valid.sh ]] || continue
+		cat >"$dir/checker-valid.sh" <<'EOF'
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Written by vmem's scripts/kseries.sh, for a Debian headers package that
+# lacks the kernel's own: prints 1 when the checker "$@" parses
+# __typeof_unqual__, as the kernel needs, else 0.
+command -v "$1" >/dev/null 2>&1 || { echo 0; exit 0; }
+tmp=$(mktemp) || exit 1
+trap 'rm -f "$tmp"' EXIT
+printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' >"$tmp"
+if "$@" "$tmp" 2>&1 | grep -q error; then echo 0; else echo 1; fi
+EOF
+		chmod 0755 "$dir/checker-valid.sh"
+	done
+}
+
+# The chroot's sparse (the first in its PATH) parses what 7.x's headers use.
+chroot_sparse_ok()
+{
+	local test=/tmp/vmem-sparse-test.c out rc=0
+
+	printf 'static inline int u(const int *q)\n{\n\t__typeof_unqual__(*q) v = *q;\n\treturn v;\n}\n' \
+		>"$1$test"
+	out=$(chroot_exec "$1" sparse "$test" 2>&1) || rc=$?
+	rm -f "$1$test"
+	[[ $rc -eq 0 && -z $out ]]
+}
+
+# trixie's sparse (0.6.4) does not parse __typeof_unqual__, which 7.x's
+# headers use, so sparse would check nothing there.  Such a chroot gets
+# sid's sparse (0.6.5~rc1, which needs only libc) from the sid chroot as
+# /usr/local/bin/sparse, ahead of its own in PATH.
+chroot_sparse()
+{
+	local suite=$1 root=$2 sid
+
+	chroot_sparse_ok "$root" && return 0
+	[[ $suite != sid ]] || { msg "sid's own sparse is too old for 7.x"; return 1; }
+	msg "$suite: its sparse does not parse __typeof_unqual__: taking sid's"
+	(chroot_ensure sid) || return 1
+	sid=$(chroot_dir sid)
+	install -m 0755 "$sid/usr/bin/sparse" "$root/usr/local/bin/sparse" &&
+		chroot_sparse_ok "$root"
+}
+
+# What the headers packages miss for sparse to check 7.x: checker-valid.sh,
+# and a sparse that parses the kernel.
+chroot_tools()
+{
+	chroot_checker "$2"
+	chroot_sparse "$1" "$2"
+}
+
 # A chroot that can build: what it was made with, its tools, and dpkg with
 # no half-installed package.
 chroot_sound()
@@ -339,13 +403,19 @@ chroot_ensure()
 	if [[ -d $root ]] && chroot_sound "$root" "$spec"; then
 		chroot_refresh "$suite" "$root" ||
 			msg "refreshing the $suite chroot failed (log: $root.log)"
-		chroot_sound "$root" "$spec" && chroot_complete "$suite" "$root" &&
+		if chroot_sound "$root" "$spec" &&
+		   chroot_complete "$suite" "$root"; then
+			chroot_tools "$suite" "$root" ||
+				msg "the $suite chroot's sparse cannot check 7.x: its sparse checks will fail"
 			return 0
+		fi
 		msg "the $suite chroot cannot build every series: making it again"
 	elif [[ -d $root ]]; then
 		msg "the $suite chroot is incomplete or was made otherwise: making it again"
 	fi
 	chroot_create "$suite" "$root" "$spec"
+	chroot_tools "$suite" "$root" ||
+		msg "the $suite chroot's sparse cannot check 7.x: its sparse checks will fail"
 }
 
 # kseries SERIES: make the headers of a series ready.  Prints "KERNELRELEASE
@@ -398,7 +468,7 @@ kbuild_part()
 
 	case $part in
 	vmem)	 kenv "$root" make -C "$bdir" KDIR="$kdir" W=1; return ;;
-	sparse)	 kenv "$root" make -C "$bdir" KDIR="$kdir" C=2; return ;;
+	sparse)	 kenv "$root" make -C "$bdir" KDIR="$kdir" W=1 C=2; return ;;
 	bench)	 kenv "$root" make -C "$kdir" M="$bdir/bench" \
 			CONFIG_VMEM_BENCH=m W=1 \
 			KBUILD_EXTRA_SYMBOLS="$bdir/Module.symvers" modules
