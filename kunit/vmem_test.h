@@ -413,7 +413,8 @@ static inline void vmem_test_walk_cb(void *arg, unsigned long addr,
 {
 	struct vmem_test_walk *w = arg;
 
-	if (!irqs_disabled())
+	/* On PREEMPT_RT the arena lock leaves interrupts enabled. */
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !irqs_disabled())
 		w->irqs_on = true;
 	if (w->n == VMEM_TEST_WALK_MAX) {
 		w->overflow = true;
