@@ -19,7 +19,13 @@
 # dies before the first KTAP line (a known TCG flake) is retried once, and
 # says so; a run that failed after the tests started is never retried.
 #
-# Usage: scripts/kunit.sh [--arch=um|x86_64|i386|arm64] [FILTER_GLOB]
+# With --src=newest the tree is the newest linux-source-7.x of Debian 13's
+# trixie-backports instead (fetched with the package lists of the trixie
+# chroot, scripts/kseries.sh, unpacked into the cache), built for UML with
+# the host's compiler in $VMEM_CACHE/kunit-build-um-<series>.
+#
+# Usage: scripts/kunit.sh [--arch=um|x86_64|i386|arm64] [--src=newest]
+#        [FILTER_GLOB]
 #        e.g. scripts/kunit.sh --arch=x86_64 'vmem_xalloc*'
 #
 # Environment:
@@ -37,10 +43,16 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 arch=um
-if [[ ${1:-} == --arch=* ]]; then
-	arch=${1#--arch=}
+src=
+while [[ ${1:-} == --arch=* || ${1:-} == --src=* ]]; do
+	case $1 in
+	--arch=*)	arch=${1#--arch=} ;;
+	--src=newest)	src=newest ;;
+	*)		die "unknown option '$1' (--src=newest)" ;;
+	esac
 	shift
-fi
+done
+[[ -z $src || $arch == um ]] || die "--src=newest is for UML only"
 case $arch in
 um)
 	name=kunit
@@ -58,6 +70,10 @@ esac
 arch_opts=(--arch="$arch")
 [[ $arch == arm64 ]] && arch_opts+=(--cross_compile=aarch64-linux-gnu-)
 build_dir=$(kunit_build_dir "$arch")
+if [[ -n $src ]]; then
+	name=kunit-newest
+	build_dir=
+fi
 build_ok=$build_dir/.vmem-build-ok
 build_log=$VMEM_CACHE/$name-build.log
 exec_log=$VMEM_CACHE/$name-exec.log
@@ -167,6 +183,51 @@ exec_qemu()
 	done
 }
 
+# The tree of the newest linux-source-7.x of trixie-backports, found with
+# the trixie chroot's package lists and unpacked into the cache; the trees
+# of older series and their build directories are removed.  Prints the tree.
+ksrc_tree_newest()
+{
+	local root pkg ver dir=$VMEM_CACHE/src tree debs deb old
+
+	root=$(chroot_dir trixie)
+	(chroot_ensure trixie) >&2 || die "no trixie chroot"
+	pkg=$(kenv "$root" apt-cache search --names-only \
+		'^linux-source-7\.[0-9]+$' | awk '{ print $1 }' | sort -V |
+	      tail -n 1)
+	[[ -n $pkg ]] || die "no linux-source-7.x package in trixie-backports"
+	ver=$(kenv "$root" apt-cache show --no-all-versions "$pkg" |
+	      sed -n 's/^Version: //p' | head -n 1)
+	tree=$dir/$pkg
+	cache_lock src
+	if [[ ! -f $tree.stamp || $(<"$tree.stamp") != "$ver" ||
+	      ! -s $tree/Makefile || ! -s $tree/tools/testing/kunit/kunit.py ||
+	      ! -s $tree/lib/Kconfig ]]; then
+		debs=$VMEM_CACHE/debs/$pkg
+		rm -rf "$debs" "$tree" "$tree.tmp" "$tree.stamp"
+		msg "fetching $pkg $ver"
+		kenv_download "$root" "$debs" "$pkg=$ver" ||
+			die "apt-get download $pkg=$ver failed"
+		deb=$(find "$debs" -name '*.deb' | head -n 1)
+		msg "unpacking $pkg $ver into $dir"
+		mkdir -p "$tree.tmp"
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xO "./usr/src/$pkg.tar.xz" | tar -xJ -C "$tree.tmp" ||
+			die "unpacking $deb failed"
+		mv "$tree.tmp/$pkg" "$tree"
+		rmdir "$tree.tmp"
+		# The package is 150 MB or more; the tree is what is kept.
+		rm -rf "$debs"
+		printf '%s\n' "$ver" >"$tree.stamp"
+	fi
+	for old in "$dir"/linux-source-7.*; do
+		[[ $old == "$tree" || $old == "$tree.stamp" ]] && continue
+		msg "removing $old, older than $pkg"
+		rm -rf "$old" "$VMEM_CACHE/kunit-build-um-${old##*/linux-source-}"
+	done
+	printf '%s\n' "$tree"
+}
+
 main()
 {
 	local tree start status=0
@@ -178,7 +239,15 @@ main()
 	arm64)		need_pkgs qemu-system-arm gcc-aarch64-linux-gnu ;;
 	esac
 	cache_lock kunit	# the graft is shared by every architecture
-	tree=$(ksrc_tree)
+	if [[ -n $src ]]; then
+		tree=$(ksrc_tree_newest) || fail_early "the newest kernel source"
+		# One build directory per series: a new series starts clean.
+		build_dir=$VMEM_CACHE/kunit-build-um-${tree##*/linux-source-}
+		build_ok=$build_dir/.vmem-build-ok
+		msg "kernel source: $tree ($(<"$tree.stamp"))"
+	else
+		tree=$(ksrc_tree)
+	fi
 	ksrc_graft "$tree"
 
 	if [[ -d $build_dir && ! -f $build_ok ]]; then
