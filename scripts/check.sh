@@ -301,20 +301,26 @@ userspace_test()
 	make -C "$dir/tools/testing/vmem" -j2 "$1"
 }
 
-# kunit [ARCH]: the KUnit suites under UML, or under qemu on x86_64 or i386
-# (scripts/kunit.sh --arch=ARCH).  Every case counts as one test; kunit.sh's
-# output is shown as it runs, and one PASS or FAIL line sums it up.
+# kunit [ARCH|newest]: the KUnit suites under UML, under qemu on x86_64,
+# i386 or arm64 (scripts/kunit.sh --arch=ARCH), or under UML on the newest
+# 7.x kernel source (--src=newest).  Every case counts as one test;
+# kunit.sh's output is shown as it runs, and one PASS or FAIL line sums it
+# up.
 kunit()
 {
 	local arch=${1:-um} start=$SECONDS what counts retried=
 	local kunit_passed kunit_failed kunit_skipped kunit_retries
+	local -a opts=(--arch="$arch")
 
+	if [[ $arch == newest ]]; then
+		opts=(--arch=um --src=newest)
+	fi
 	what=kunit${1:+ $1}
 	log=$logdir/kunit${1:+-$1}.log
 	counts=$logdir/kunit${1:+-$1}.counts
 	rm -f "$counts"
 	VMEM_KUNIT_COUNTS=$counts bash "$VMEM_TOP/scripts/kunit.sh" \
-		--arch="$arch" 2>&1 |
+		"${opts[@]}" 2>&1 |
 		tee "$log" | grep --line-buffered -v "^stty: 'standard input'" || true
 	if [[ ! -s $counts ]]; then
 		fail "$what ($((SECONDS - start)) s, no results, log: $log)"
@@ -482,10 +488,11 @@ userspace_part()
 
 kunit_part()
 {
-	# KUnit: under UML; under qemu with two CPUs on x86_64 (KCSAN),
-	# whose kernel also builds the suites as modules, on i386 and on
-	# arm64.
+	# KUnit: under UML, on 6.12 and on the newest 7.x source; under
+	# qemu with two CPUs on x86_64, whose kernel also builds the suites
+	# as modules, on i386 and on arm64.
 	kunit
+	kunit newest
 	kunit x86_64
 	check "kunit suites as modules (=m) on x86_64" \
 		bash "$VMEM_TOP/scripts/kunit-modules.sh" || true

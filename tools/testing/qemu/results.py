@@ -520,7 +520,9 @@ def cmd_check(args):
     blocks, records = parse_results(args.results)
 
     c.check(args.qemu_rc == 0, f"qemu exited with status {args.qemu_rc}"
-            + (" (timed out)" if args.qemu_rc == 124 else ""))
+            + (" (timed out)" if args.qemu_rc == 124 else "")
+            + (" (stopped: the guest's script had not started)"
+               if args.qemu_rc == 125 else ""))
     check_splats(c, args.console)
     c.check("done" in records, "the guest ran its script to the end and powered off")
     c.check(records.get("kernel") == args.kernel,
