@@ -84,8 +84,12 @@ chroot_options()
 	local pkgs
 
 	pkgs=$(IFS=,; echo "${VMEM_CHROOT_PKGS[*]}")
+	# The lists stay (the newest kernel is looked up in them); the .deb
+	# files go after each install (apt-get clean), and apt keeps one
+	# binary cache of the lists, not two.
 	printf '%s\n' --variant=apt "--include=$pkgs" \
 		'--aptopt=APT::Install-Recommends "false"' \
+		'--aptopt=Dir::Cache::srcpkgcache ""' \
 		--skip=cleanup/apt/lists
 	# sid's Release file can be past its Valid-Until.
 	[[ $1 != sid ]] ||
