@@ -2,7 +2,7 @@
 /*
  * Atomic contexts: VMEM_NOSLEEP allocation and free with interrupts off,
  * under a spinlock, from a softirq timer and from hard interrupt context
- * (an hrtimer in HRTIMER_MODE_REL_HARD), many times over, on a plain and on
+ * (an ordinary hrtimer, not marked _HARD), many times over, on a plain and on
  * an importing arena, and racing with process-context users of the same
  * arena.  Every case runs without and with quantum caches, whose CPU layer
  * and depot then see the same contexts.  Under lockdep this checks the

@@ -330,8 +330,11 @@ static void qcache_magazine_growth(struct kunit *test)
 {
 	struct vmem *vm = qc_create(test, 0x10000, 4096 * Q, Q, Q, NULL);
 	struct vmem_qcache *qc = vm->qcache[0];
+	struct vmem_mag *loaded;
 	unsigned long flags, a;
 	unsigned int i, size = VMEM_MAG_MIN;
+	bool size_ok;
+	int ret;
 
 	KUNIT_EXPECT_EQ(test, qc->magsize, (unsigned int)VMEM_MAG_MIN);
 	while (size < VMEM_MAG_MAX) {
@@ -351,10 +354,13 @@ static void qcache_magazine_growth(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, qc->magsize, (unsigned int)VMEM_MAG_MAX);
 
 	/* A refill now fills a magazine of the new size. */
-	a = vmem_test_alloc(test, vm, Q, VMEM_NOSLEEP);
-	KUNIT_EXPECT_EQ(test,
-			this_cpu_ptr(qc->cpu)->loaded->size,
-			(unsigned int)VMEM_MAG_MAX);
+	migrate_disable();	/* this CPU's magazine, still there */
+	ret = vmem_alloc(vm, Q, VMEM_NOSLEEP, &a);
+	loaded = this_cpu_ptr(qc->cpu)->loaded;
+	size_ok = loaded && loaded->size == VMEM_MAG_MAX;
+	migrate_enable();
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, size_ok);
 	vmem_free(vm, a, Q);
 }
 
@@ -519,6 +525,7 @@ static int qc_on_cpu_fn(void *arg)
 	return 0;
 }
 
+/* @c is the test's (kunit_kzalloc()): it outlives a thread that hangs. */
 static void qc_run_on(struct kunit *test, struct qc_on_cpu *c,
 		      unsigned int cpu)
 {
@@ -542,26 +549,31 @@ static void qc_run_on(struct kunit *test, struct qc_on_cpu *c,
 static void qcache_nosleep_purge_all_cpus(struct kunit *test)
 {
 	struct vmem *vm = qc_create(test, 0x10000, 16 * Q, Q, 4 * Q, NULL);
-	struct qc_on_cpu fill = { .vm = vm }, take = { .vm = vm,
-						       .take_all = true };
+	struct qc_on_cpu *fill = kunit_kzalloc(test, sizeof(*fill), GFP_KERNEL);
+	struct qc_on_cpu *take = kunit_kzalloc(test, sizeof(*take), GFP_KERNEL);
 	unsigned int first, second;
 
+	KUNIT_ASSERT_NOT_NULL(test, fill);
+	KUNIT_ASSERT_NOT_NULL(test, take);
 	first = cpumask_first(cpu_online_mask);
 	second = cpumask_next(first, cpu_online_mask);
 	if (second >= nr_cpu_ids)
 		kunit_skip(test, "needs two online CPUs");
+	fill->vm = vm;
+	take->vm = vm;
+	take->take_all = true;
 
 	/* The one slab in the cache, its object in @first's magazine. */
-	qc_run_on(test, &fill, first);
-	KUNIT_ASSERT_EQ(test, fill.ret, 0);
+	qc_run_on(test, fill, first);
+	KUNIT_ASSERT_EQ(test, fill->ret, 0);
 	KUNIT_EXPECT_EQ(test, vm->nbusy, 1UL);
 	KUNIT_EXPECT_EQ(test, vm->mem_inuse, 16 * Q);
 
-	qc_run_on(test, &take, second);
-	KUNIT_ASSERT_EQ(test, take.ret, 0);
-	KUNIT_EXPECT_EQ(test, take.addr, 0x10000UL);
+	qc_run_on(test, take, second);
+	KUNIT_ASSERT_EQ(test, take->ret, 0);
+	KUNIT_EXPECT_EQ(test, take->addr, 0x10000UL);
 	KUNIT_EXPECT_EQ(test, vm->stats.fail, 0ULL);
-	vmem_xfree(vm, take.addr, 16 * Q);
+	vmem_xfree(vm, take->addr, 16 * Q);
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 16 * Q);
 	VMEM_TEST_CHECK(test, vm);
 }

@@ -25,23 +25,28 @@
 #include "vmem_internal.h"
 
 /*
- * Atomic contexts as vmem's contract has them on this kernel.  Elsewhere:
- * any, hard interrupts and interrupts disabled included.  On PREEMPT_RT a
- * spinlock_t sleeps, and vmem may be called where one may be taken:
- * threaded handlers, softirqs, under a spinlock_t or local_lock, not in
- * hard interrupt context or with interrupts hard-disabled.  So the suites'
- * "interrupt" is an hrtimer that expires in hard interrupt context, or in
- * softirq context on RT; and a section with "interrupts off" holds a
- * spinlock_t with spin_lock_irqsave(), which disables them except on RT.
+ * Atomic contexts as vmem's contract has them on this kernel: any context
+ * that may take a spinlock_t.  Elsewhere that is any context, hard
+ * interrupts and interrupts disabled included, but for handlers that
+ * could not be threaded (HRTIMER_MODE_*_HARD, IRQF_NO_THREAD), which
+ * lockdep's PROVE_RAW_LOCK_NESTING holds to the rules of PREEMPT_RT.  On
+ * PREEMPT_RT a spinlock_t sleeps: threaded handlers, softirqs, under a
+ * spinlock_t or local_lock, not hard interrupt context or interrupts
+ * hard-disabled.  So the suites' "interrupt" is an ordinary hrtimer, which
+ * expires in hard interrupt context, and in softirq context on RT; and a
+ * section with "interrupts off" holds a spinlock_t with
+ * spin_lock_irqsave(), which disables them except on RT, where it
+ * disables migration.
  */
+#define VMEM_TEST_IRQ_MODE	HRTIMER_MODE_REL
 #ifdef CONFIG_PREEMPT_RT
-#define VMEM_TEST_IRQ_MODE	HRTIMER_MODE_REL_SOFT
 #define VMEM_TEST_IRQ_NAME	"softirq"
 #define vmem_test_in_irq()	in_serving_softirq()
+#define vmem_test_atomic()	(current->migration_disabled != 0)
 #else
-#define VMEM_TEST_IRQ_MODE	HRTIMER_MODE_REL_HARD
 #define VMEM_TEST_IRQ_NAME	"hard irq"
 #define vmem_test_in_irq()	(in_hardirq() && irqs_disabled())
+#define vmem_test_atomic()	irqs_disabled()
 #endif
 
 /* How long a test waits for something that should happen at once. */
@@ -413,8 +418,8 @@ static inline void vmem_test_walk_cb(void *arg, unsigned long addr,
 {
 	struct vmem_test_walk *w = arg;
 
-	/* On PREEMPT_RT the arena lock leaves interrupts enabled. */
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !irqs_disabled())
+	/* Interrupts off; migration disabled on RT (the arena lock). */
+	if (!vmem_test_atomic())
 		w->irqs_on = true;
 	if (w->n == VMEM_TEST_WALK_MAX) {
 		w->overflow = true;

@@ -169,12 +169,14 @@ static void walk_ctx_cb(void *arg, unsigned long addr, unsigned long size)
 	c->calls++;
 	if (!vmem_test_lock_held(c->vm))
 		c->unlocked++;
-	/* On PREEMPT_RT the arena lock leaves interrupts enabled. */
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT) && !irqs_disabled())
+	if (!vmem_test_atomic())
 		c->irqs_on++;
 }
 
-/* The callback runs with the arena locked and interrupts off (but on RT). */
+/*
+ * The callback runs with the arena locked and interrupts off (on RT, with
+ * migration disabled: the arena lock is a sleeping spinlock_t there).
+ */
 static void walk_callback_context(struct kunit *test)
 {
 	struct vmem *vm = walk_arena(test);

@@ -804,6 +804,12 @@ static bool vmem_can_ever_fit(struct vmem *vm, const struct vmem_req *r)
 
 /* === Import === */
 
+static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
+			     unsigned long align, unsigned long phase,
+			     unsigned long nocross, unsigned long minaddr,
+			     unsigned long maxaddr, unsigned int vmflag,
+			     unsigned int allowed, unsigned long *addrp);
+
 /*
  * Import from a vmem source with vmem_xalloc(), passing the constraints on.
  * The source hands out multiples of its own quantum (sq), so the part of the
@@ -836,8 +842,9 @@ static int vmem_import_from_vmem(struct vmem *vm, const struct vmem_req *r,
 	slack = round_up(isize, sq) - isize;
 	imin = r->minaddr > delta ? r->minaddr - delta : 0;
 	imax = r->maxaddr > ULONG_MAX - slack ? ULONG_MAX : r->maxaddr + slack;
-	ret = vmem_xalloc(vm->source, isize, ialign, iphase, nocross, imin,
-			  imax, vmflag, addrp);
+	ret = vmem_xalloc_flags(vm->source, isize, ialign, iphase, nocross,
+				imin, imax, vmflag, VMEM_SLEEP_MASK |
+				VMEM_POLICY_MASK | VMEM_NOPURGE, addrp);
 	if (!ret) {
 		*sizep = round_up(isize, sq);
 		return 0;
@@ -869,7 +876,8 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 	__must_hold(&vm->lock)
 {
 	unsigned int policy = vmflag & VMEM_POLICY_MASK;
-	unsigned int sflag = vmflag & ~VMEM_NOPURGE;
+	/* A vmem source gets VMEM_NOPURGE; an import function, vmem's flags. */
+	unsigned int sflag = vm->vmem_source ? vmflag : vmflag & ~VMEM_NOPURGE;
 	unsigned long isize, addr, ssize;
 	struct vmem_seg *span;
 	bool done;
@@ -931,7 +939,8 @@ give_back:
  * Could a purge give a sleeper space it has not seen?  Not if one started
  * since the sleeper began to wait (@registered: vm->purge_gen then) and no
  * free to the caches came after that purge started: what the caches held
- * before it, it gave back.
+ * before it, it gave back, or else a CPU it had passed took a full magazine
+ * from the depot meanwhile, which counts as a free to the caches.
  */
 static bool vmem_sleeper_needs_purge(struct vmem *vm, unsigned long registered)
 {
@@ -1008,7 +1017,8 @@ static void vmem_purge_for_sleeper(struct vmem *vm, unsigned long registered)
  * the free released it (and finds the resource), or before, and then the
  * lock's release and acquire make this read see the sleeper counted.
  *
- * Context: Any context.  Takes an arena's lock only when someone sleeps.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes an arena's lock only when someone sleeps.
  */
 void vmem_cached_free_wake(struct vmem *vm)
 {
@@ -1074,13 +1084,19 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		if (vmem_alloc_locked(vm, r, policy, addrp))
 			break;
 		if (vm->import) {
+			unsigned int iflag = vmflag;
+
 			/*
 			 * Not to sleep in the source while this arena's own
 			 * caches hold space: the first import does not wait.
+			 * A second one without sleeping does not purge: the
+			 * first did, and each arena purges once a request.
 			 */
-			ret = vmem_import(vm, r, can_purge && !purged ?
-					  (vmflag & ~VMEM_SLEEP) | VMEM_NOSLEEP :
-					  vmflag, &flags, addrp);
+			if (can_purge && !purged)
+				iflag = (vmflag & ~VMEM_SLEEP) | VMEM_NOSLEEP;
+			else if (purged && (vmflag & VMEM_NOSLEEP))
+				iflag |= VMEM_NOPURGE;
+			ret = vmem_import(vm, r, iflag, &flags, addrp);
 			if (ret != -ENOMEM || purged || !can_purge)
 				break;
 		} else if (!vmem_can_ever_fit(vm, r)) {
@@ -1167,6 +1183,46 @@ static bool vmem_round_size(struct vmem *vm, unsigned long *size)
 	return true;
 }
 
+/*
+ * vmem_xalloc() with the vmflag bits @allowed: an arena importing from
+ * another passes VMEM_NOPURGE on, so that a quantum cache's slab, which
+ * must not purge, does not make the source purge either.
+ */
+static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
+			     unsigned long align, unsigned long phase,
+			     unsigned long nocross, unsigned long minaddr,
+			     unsigned long maxaddr, unsigned int vmflag,
+			     unsigned int allowed, unsigned long *addrp)
+{
+	struct vmem_req r;
+
+	if (!vm || !addrp || !vmem_flags_valid(vmflag, allowed) ||
+	    !vmem_round_size(vm, &size))
+		return -EINVAL;
+	if (!align)
+		align = vm->quantum;
+	if (!is_power_of_2(align) || (align & (vm->quantum - 1)))
+		return -EINVAL;
+	if (phase >= align || (phase & (vm->quantum - 1)))
+		return -EINVAL;
+	if (nocross && (!is_power_of_2(nocross) ||
+			size > nocross - (phase & (nocross - 1))))
+		return -EINVAL;
+	if (minaddr > maxaddr || maxaddr - minaddr < size - 1)
+		return -EINVAL;
+
+	r.size = size;
+	r.align = align;
+	r.phase = phase;
+	r.nocross = nocross;
+	r.minaddr = minaddr;
+	r.maxaddr = maxaddr;
+	r.constrained = align > vm->quantum || phase || nocross ||
+			minaddr != VMEM_ADDR_MIN || maxaddr != VMEM_ADDR_MAX;
+	r.cached = false;
+	return vmem_do_alloc(vm, &r, vmflag, addrp);
+}
+
 /**
  * vmem_xalloc() - Allocate a range that meets constraints.
  * @vm: The arena.
@@ -1201,34 +1257,9 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
 		unsigned long minaddr, unsigned long maxaddr,
 		unsigned int vmflag, unsigned long *addrp)
 {
-	struct vmem_req r;
-
-	if (!vm || !addrp ||
-	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK | VMEM_POLICY_MASK) ||
-	    !vmem_round_size(vm, &size))
-		return -EINVAL;
-	if (!align)
-		align = vm->quantum;
-	if (!is_power_of_2(align) || (align & (vm->quantum - 1)))
-		return -EINVAL;
-	if (phase >= align || (phase & (vm->quantum - 1)))
-		return -EINVAL;
-	if (nocross && (!is_power_of_2(nocross) ||
-			size > nocross - (phase & (nocross - 1))))
-		return -EINVAL;
-	if (minaddr > maxaddr || maxaddr - minaddr < size - 1)
-		return -EINVAL;
-
-	r.size = size;
-	r.align = align;
-	r.phase = phase;
-	r.nocross = nocross;
-	r.minaddr = minaddr;
-	r.maxaddr = maxaddr;
-	r.constrained = align > vm->quantum || phase || nocross ||
-			minaddr != VMEM_ADDR_MIN || maxaddr != VMEM_ADDR_MAX;
-	r.cached = false;
-	return vmem_do_alloc(vm, &r, vmflag, addrp);
+	return vmem_xalloc_flags(vm, size, align, phase, nocross, minaddr,
+				 maxaddr, vmflag, VMEM_SLEEP_MASK |
+				 VMEM_POLICY_MASK, addrp);
 }
 
 /**
@@ -1240,7 +1271,7 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
  * caches when there is none: a cache that cannot have a slab serves the
  * request from the arena instead, which purges if it must.
  *
- * Context: Any context.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
  * Return: 0 or -ENOMEM.
  */
 int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
@@ -1375,7 +1406,7 @@ void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
  * vmem_xfree() without its check for slabs of the quantum caches, which
  * free their slabs with it.
  *
- * Context: Any context.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
  */
 void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {

@@ -78,7 +78,8 @@ void vmem_show_arenas(struct seq_file *m)
  * @m: Where to print.
  * @vm: The arena.
  *
- * Context: Any context.  Takes the arena lock.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes the arena lock.
  */
 void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 {
@@ -136,7 +137,8 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
  * @m: Where to print.
  * @vm: The arena.
  *
- * Context: Any context.  Takes the arena lock.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes the arena lock.
  */
 void vmem_show_segments(struct seq_file *m, struct vmem *vm)
 {
@@ -155,7 +157,8 @@ void vmem_show_segments(struct seq_file *m, struct vmem *vm)
  * @m: Where to print.
  * @vm: The arena.
  *
- * Context: Any context.  Takes the arena lock.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
+ * Takes the arena lock.
  */
 void vmem_show_freelists(struct seq_file *m, struct vmem *vm)
 {

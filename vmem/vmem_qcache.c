@@ -18,7 +18,8 @@
  *   spinlock of its own, as the page allocator's per-CPU lists have
  *   (mm/page_alloc.c): taken by its CPU, it is uncontended and in a line
  *   that CPU owns, so the path touches neither the arena lock nor any
- *   shared cache line but the resource's slab; and another CPU that purges
+ *   shared cache line but the resource's slab (and the pair's line when
+ *   another CPU purges or reads the counters); another CPU that purges
  *   takes it too, instead of interrupting the owner.  On PREEMPT_RT it is
  *   a sleeping lock like every spinlock_t, so nothing in the caches runs
  *   with interrupts hard-disabled or calls the slab allocator there.
@@ -285,32 +286,48 @@ static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
 /* === The CPU layer === */
 
 /*
- * Lock the magazines of the CPU the caller runs on.  A task that moves to
- * another CPU between the lookup and the lock uses the pair it locked:
- * correct, only less local.  Interrupts are saved as by any
- * spin_lock_irqsave(): off while it is held, except on PREEMPT_RT.
+ * Lock the magazines of the CPU the caller runs on.  The task stays on that
+ * CPU from the lookup to the unlock, as in the page allocator's
+ * pcpu_spin_lock(): so the pair is its own CPU's (uncontended, in a line
+ * that CPU owns), and a CPU going down cannot be given a magazine after its
+ * dead-CPU flush.  Interrupts are saved as by spin_lock_irqsave(): off
+ * while the lock is held, except on PREEMPT_RT, where migration is
+ * disabled instead.
  */
 static struct vmem_qcache_cpu *vmem_cpu_lock(struct vmem_qcache *qc,
 					     unsigned long *flags)
-	__acquires(&cc->lock)
+	__acquires(qc->cpu)
 {
-	struct vmem_qcache_cpu *cc = raw_cpu_ptr(qc->cpu);
+	struct vmem_qcache_cpu *cc;
 
-	spin_lock_irqsave(&cc->lock, *flags);
+#ifdef CONFIG_PREEMPT_RT
+	*flags = 0;
+	migrate_disable();
+#else
+	local_irq_save(*flags);
+#endif
+	cc = this_cpu_ptr(qc->cpu);
+	spin_lock(&cc->lock);
 	return cc;
 }
 
-static void vmem_cpu_unlock(struct vmem_qcache_cpu *cc, unsigned long flags)
-	__releases(&cc->lock)
+static void vmem_cpu_unlock(struct vmem_qcache *qc,
+			    struct vmem_qcache_cpu *cc, unsigned long flags)
+	__releases(qc->cpu)
 {
-	spin_unlock_irqrestore(&cc->lock, flags);
+	spin_unlock(&cc->lock);
+#ifdef CONFIG_PREEMPT_RT
+	migrate_enable();
+#else
+	local_irq_restore(flags);
+#endif
 }
 
 /* Try to take an object from this CPU's magazines or the depot. */
 static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 {
 	struct vmem_qcache_cpu *cc;
-	struct vmem_mag *mag;
+	struct vmem_mag *mag = NULL;
 	unsigned long flags;
 	bool hit = true;
 
@@ -340,7 +357,17 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 	} else {
 		WRITE_ONCE(cc->miss, cc->miss + 1);
 	}
-	vmem_cpu_unlock(cc, flags);
+	vmem_cpu_unlock(qc, cc, flags);
+	/*
+	 * A full magazine went from the depot to this CPU, which a sleeper's
+	 * purge, walking the CPUs, may have passed already: it may have put
+	 * it in the depot from a CPU it flushed later, and would then miss
+	 * it.  Such a sleeper is counted (it counted itself before its walk,
+	 * whose depot lock this pop took after), so wake it to purge again,
+	 * as after a free to the caches.
+	 */
+	if (mag)
+		vmem_cached_free_wake(qc->vm);
 	return hit;
 }
 
@@ -385,7 +412,7 @@ static bool vmem_qcache_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 		cc->loaded->round[cc->loaded->rounds].slab = slab;
 		cc->loaded->round[cc->loaded->rounds++].obj = obj;
 	}
-	vmem_cpu_unlock(cc, flags);
+	vmem_cpu_unlock(qc, cc, flags);
 	return done;
 }
 
@@ -429,7 +456,7 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
  * @size: Size as the caller gave it: once rounded to the quantum, at most
  *        @vm->qcache_max.
  *
- * Context: Any context.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
  * Return: False when @addr is not an object of this size's cache: the
  * caller then frees it to the arena, which checks it.  True when it was
  * freed, or reported as a bad free.
@@ -476,7 +503,7 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
  * @vm: The arena.
  * @addr: The address.
  *
- * Context: Any context.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
  * Return: True when @addr starts a slab of one of @vm's caches.
  */
 bool vmem_qcache_owns(struct vmem *vm, unsigned long addr)
@@ -531,7 +558,7 @@ static unsigned long vmem_qcache_reap_one(struct vmem_qcache *qc)
  * vmem_qcache_reap() - Give back what the depots of an arena hold.
  * @vm: The arena.
  *
- * Context: Any context.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
  * Return: Resources returned to the slabs.
  */
 unsigned long vmem_qcache_reap(struct vmem *vm)
@@ -544,7 +571,11 @@ unsigned long vmem_qcache_reap(struct vmem *vm)
 	return n;
 }
 
-/* Move a CPU's magazines to the depot, under their lock. */
+/*
+ * Move a CPU's magazines to the depot: taken from the CPU under its lock,
+ * then given to the depot under the depot's, so that the CPU never waits
+ * for the depot on another CPU's behalf.
+ */
 static void vmem_qcache_flush_cpu(struct vmem_qcache *qc,
 				  struct vmem_qcache_cpu *cc)
 {
@@ -553,13 +584,15 @@ static void vmem_qcache_flush_cpu(struct vmem_qcache *qc,
 	unsigned int i;
 
 	spin_lock_irqsave(&cc->lock, flags);
-	if (!cc->loaded && !cc->prev) {
-		spin_unlock_irqrestore(&cc->lock, flags);
-		return;
-	}
 	mags[0] = cc->loaded;
 	mags[1] = cc->prev;
-	spin_lock(&qc->lock);
+	cc->loaded = NULL;
+	cc->prev = NULL;
+	spin_unlock_irqrestore(&cc->lock, flags);
+	if (!mags[0] && !mags[1])
+		return;
+
+	spin_lock_irqsave(&qc->lock, flags);
 	for (i = 0; i < ARRAY_SIZE(mags); i++) {
 		if (!mags[i])
 			continue;
@@ -569,10 +602,7 @@ static void vmem_qcache_flush_cpu(struct vmem_qcache *qc,
 		else
 			vmem_mag_push_list(&qc->empty, &qc->nempty, mags[i]);
 	}
-	cc->loaded = NULL;
-	cc->prev = NULL;
-	spin_unlock(&qc->lock);
-	spin_unlock_irqrestore(&cc->lock, flags);
+	spin_unlock_irqrestore(&qc->lock, flags);
 }
 
 /**
@@ -582,8 +612,10 @@ static void vmem_qcache_flush_cpu(struct vmem_qcache *qc,
  * Every CPU's magazines go to the depot, one CPU's pair at a time under its
  * lock (no IPI, so a caller that holds a spinlock another CPU spins on
  * with interrupts off cannot deadlock), and the depot is then reaped.
- * Interrupts are off for one pair's move at a time, never for the whole
- * walk; the walk costs a lock per possible CPU and cache.
+ * vmem disables interrupts for one pair's move at a time; a caller that
+ * has them off keeps them off for the whole walk, which costs a lock per
+ * possible CPU and cache, and the reap, which is linear in what the depot
+ * holds.  Allocations that fail purge once per arena they reach.
  *
  * Context: Any context where vmem_alloc() with %VMEM_NOSLEEP may be
  * called.  Takes the CPUs' and the depots' locks, and the arena's.
@@ -606,8 +638,8 @@ void vmem_qcache_purge(struct vmem *vm)
  * @vm: The arena.
  * @cpu: The CPU, offline.
  *
- * A sleeper's purge does not reach a CPU that is going down, so sleepers
- * are woken to purge again.
+ * What the dead CPU's magazines held goes back to the slabs, and sleepers
+ * are woken to purge again, as after a free to the caches.
  *
  * Context: Process context (CPU hotplug teardown).
  */
@@ -629,7 +661,7 @@ void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu)
  * @qc: The cache.
  * @st: Filled in; per-CPU counters are summed without stopping the CPUs.
  *
- * Context: Any context.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
  */
 void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st)
 {
@@ -663,7 +695,7 @@ void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st)
  * Read while other CPUs allocate and free, a cache may seem to hold less
  * than nothing for a moment: it then counts as holding nothing.
  *
- * Context: Any context.
+ * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
  * Return: Bytes allocated from the arena that are free for its clients.
  */
 unsigned long vmem_qcache_cached(struct vmem *vm)

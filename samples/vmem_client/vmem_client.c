@@ -19,8 +19,8 @@
  *    the resources proves that no two live allocations overlap.  On
  *    PREEMPT_RT, where vmem (like the kernel's own allocators) may not be
  *    called in hard interrupt context or with interrupts hard-disabled, the
- *    timer expires in softirq context and the thread holds a spinlock_t
- *    instead: the atomic contexts RT allows.  It runs
+ *    timer expires in softirq context and the thread's spinlock leaves
+ *    interrupts on: the atomic contexts RT allows.  It runs
  *    twice: first as "client-mtq", whose sizes up to 16 come from quantum
  *    caches (per-CPU magazines), which is then destroyed; then as
  *    "client-mt", without caches, which stays.
@@ -112,18 +112,20 @@ struct client_worker {
 
 /*
  * The pool's timer and atomic thread, in the contexts vmem's contract names
- * on this kernel: a hard-interrupt timer and interrupts disabled, or, on
- * PREEMPT_RT, a softirq timer and a spinlock_t held (which leaves
- * interrupts enabled there).
+ * on this kernel: any that may take a spinlock_t.  An ordinary hrtimer
+ * expires in hard interrupt context, or in softirq context on PREEMPT_RT
+ * (an HRTIMER_MODE_*_HARD one may not take a spinlock_t: lockdep's
+ * PROVE_RAW_LOCK_NESTING says so on every kernel).  The thread holds a
+ * spinlock_t with interrupts disabled, which on RT leaves them enabled and
+ * disables migration instead.
  */
+#define CLIENT_TIMER_MODE	HRTIMER_MODE_REL
 #ifdef CONFIG_PREEMPT_RT
-#define CLIENT_TIMER_MODE	HRTIMER_MODE_REL_SOFT
 #define CLIENT_TIMER_CTX	"softirq"
 #define CLIENT_ATOMIC_CTX	"a spinlock held"
 #define client_timer_in_ctx()	in_serving_softirq()
-#define client_atomic_ok()	true
+#define client_atomic_ok()	(current->migration_disabled != 0)
 #else
-#define CLIENT_TIMER_MODE	HRTIMER_MODE_REL_HARD
 #define CLIENT_TIMER_CTX	"hardirq"
 #define CLIENT_ATOMIC_CTX	"hard interrupts disabled"
 #define client_timer_in_ctx()	in_hardirq()

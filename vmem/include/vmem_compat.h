@@ -3,10 +3,12 @@
  * vmem_compat.h - Kernel interfaces that changed between the kernels vmem
  * builds against (6.1 to 7.x), each mapped once.
  *
- * For the module glue (vmem_main.c), the KUnit suites, the sample client,
- * the test modules and the benchmark.  The allocator core uses none of these
- * interfaces and includes no version check.  <linux/vmem.h> keeps the one
- * difference its clients see, the form of the symbol namespace (VMEM_NS).
+ * For the module glue (vmem_main.c), the sample client, the test modules
+ * and the benchmark, on every supported kernel, and for the KUnit suites
+ * (which need 6.5 or newer: kunit_add_action_or_reset()).  The allocator
+ * core uses none of these interfaces and includes no version check.
+ * <linux/vmem.h> keeps the one difference its clients see, the form of the
+ * symbol namespace (VMEM_NS).  Clients need not include this header.
  */
 #ifndef _VMEM_COMPAT_H
 #define _VMEM_COMPAT_H

@@ -203,10 +203,17 @@ static void shim_spin_acquired(spinlock_t *l)
 	shim_spin_depth++;
 }
 
+void (*shim_spin_lock_hook)(spinlock_t *l, bool irq);
+
 void shim_spin_lock(spinlock_t *l, bool irq)
 {
+	void (*hook)(spinlock_t *l, bool irq);
+
 	if (shim_spin_held(l))
 		shim_bug("recursive spinlock", __func__);
+	hook = __atomic_load_n(&shim_spin_lock_hook, __ATOMIC_ACQUIRE);
+	if (hook)
+		hook(l, irq);
 	shim_preempt();
 	if (irq)
 		shim_irq_disable();

@@ -307,6 +307,117 @@ static void live_cached_free(unsigned long held, int nheld, int nfree,
 	live_done(vm, &s, addr, nheld, held, what);
 }
 
+/*
+ * A full magazine that a sleeper's purge moves from a CPU it has not
+ * passed yet to the depot, and that a CPU it has passed takes from the
+ * depot before the purge reaps it: the cached space is then where the purge
+ * has already looked.  The pop must count as a free to the caches.
+ *
+ * Two slabs, A and B: CPU1's loaded magazine holds 7 objects of A under one
+ * of B, the rest of A is back in its slab, nothing is held.  The sleeper
+ * (on CPU2) wants one slab's worth; a hook stops it in its purge once the
+ * depot has CPU1's magazine, and CPU0, passed, allocates one object: the
+ * one of B, from that magazine.  A is then all free in CPU0's magazine.
+ */
+static struct vmem *pop_vm;
+static __thread bool pop_is_sleeper;
+static int pop_stage;	/* 1: the sleeper is stopped in the hook; 2: go */
+
+static void pop_hook(spinlock_t *l, bool irq)
+{
+	struct vmem_qcache *qc = pop_vm->qcache[0];
+
+	if (!pop_is_sleeper || l != &qc->lock ||
+	    !irq || !__atomic_load_n(&qc->nfull, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&pop_stage, __ATOMIC_SEQ_CST))
+		return;
+	__atomic_store_n(&pop_stage, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&pop_stage, __ATOMIC_SEQ_CST) != 2)
+		usleep(1000);
+}
+
+static void *pop_sleeper_fn(void *arg)
+{
+	struct sleeper *s = arg;
+
+	shim_set_cpu(2);
+	pop_is_sleeper = true;
+	__atomic_store_n(&s->task, shim_current(), __ATOMIC_SEQ_CST);
+	s->ret = vmem_xalloc(s->vm, s->size, 0, 0, 0, 0, ~0UL, VMEM_SLEEP,
+			     &s->addr);
+	return NULL;
+}
+
+static void live_depot_pop(void)
+{
+	const char *what = "a full magazine taken from the depot by a CPU the purge had passed";
+	unsigned long all[LIVE_SIZE + 1], slab_a, x;
+	struct vmem *vm;
+	struct sleeper s;
+	int i, b = -1, k, ret;
+
+	vm = vmem_create("live-pop", 0, 2 * LIVE_SIZE, 1, NULL, NULL, NULL,
+			 LIVE_QCACHE, VMEM_SLEEP);
+	CHECK(!IS_ERR(vm) && vm->slab_size == LIVE_SIZE, "%s: the arena",
+	      what);
+	if (IS_ERR(vm))
+		return;
+	pop_vm = vm;
+	/* CPU3 takes all of slab A and one object of slab B. */
+	shim_set_cpu(3);
+	for (i = 0; i <= LIVE_SIZE; i++)
+		CHECK(!vmem_alloc(vm, 1, VMEM_NOSLEEP, &all[i]),
+		      "%s: allocation %d", what, i);
+	slab_a = all[0] & ~(vm->slab_size - 1);
+	for (i = 0; i <= LIVE_SIZE; i++)
+		if ((all[i] & ~(vm->slab_size - 1)) != slab_a)
+			b = i;
+	CHECK(b >= 0, "%s: no object of a second slab", what);
+	/* CPU1: VMEM_MAG_MIN - 1 objects of A, then B's on top. */
+	shim_set_cpu(1);
+	for (i = 0, k = 0; i <= LIVE_SIZE && k < VMEM_MAG_MIN - 1; i++) {
+		if (i == b)
+			continue;
+		vmem_free(vm, all[i], 1);
+		all[i] = ~0UL;
+		k++;
+	}
+	if (b >= 0) {
+		vmem_free(vm, all[b], 1);
+		all[b] = ~0UL;
+	}
+	/* CPU3: the rest of A, then CPU3 goes: all back to the slab. */
+	shim_set_cpu(3);
+	for (i = 0; i <= LIVE_SIZE; i++)
+		if (all[i] != ~0UL)
+			vmem_free(vm, all[i], 1);
+	vmem_qcache_cpu_dead(vm, 3);
+
+	memset(&s, 0, sizeof(s));
+	s.vm = vm;
+	s.waitvm = vm;
+	s.size = LIVE_SIZE;
+	__atomic_store_n(&pop_stage, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&shim_spin_lock_hook, pop_hook, __ATOMIC_RELEASE);
+	pthread_create(&s.thread, NULL, pop_sleeper_fn, &s);
+	for (i = 0; i < 1000 * LIVE_TIMEOUT &&
+	     __atomic_load_n(&pop_stage, __ATOMIC_SEQ_CST) != 1; i++)
+		usleep(1000);
+	CHECK(__atomic_load_n(&pop_stage, __ATOMIC_SEQ_CST) == 1,
+	      "%s: the sleeper's purge never had CPU1's magazine in the depot",
+	      what);
+	/* CPU0, flushed already, takes CPU1's magazine and B's object. */
+	shim_set_cpu(0);
+	ret = vmem_alloc(vm, 1, VMEM_NOSLEEP, &x);
+	CHECK(!ret && (x & ~(vm->slab_size - 1)) != slab_a,
+	      "%s: CPU0 got %d, %#lx (slab A %#lx)", what, ret, x, slab_a);
+	__atomic_store_n(&pop_stage, 2, __ATOMIC_SEQ_CST);
+	served(&s, what);
+	__atomic_store_n(&shim_spin_lock_hook, NULL, __ATOMIC_RELEASE);
+	shim_set_cpu(0);
+	live_done(vm, &s, &x, ret ? 0 : 1, 1, what);
+}
+
 static void live_add(unsigned long qcache_max)
 {
 	struct vmem *vm = live_arena("live-add", qcache_max);
@@ -371,6 +482,72 @@ static void test_liveness(void)
 	live_cached_free(1, 1, 1, 2);
 	live_cached_free(2, 2, 2, LIVE_SIZE);
 	live_cached_free(1, LIVE_SIZE, 1, 1);
+	live_depot_pop();
+}
+
+/*
+ * The cost of a VMEM_NOSLEEP allocation that fails in a stack of importing
+ * arenas with quantum caches: each arena purges its caches once, not once
+ * per level of import above it (every purge takes every CPU's magazine
+ * lock of every cache).  Counted through the spinlock hook.
+ */
+static struct vmem *cost_arenas[3];
+static long cost_cpu_locks;
+
+static void cost_hook(spinlock_t *l, bool irq)
+{
+	unsigned int a, i;
+
+	for (a = 0; a < ARRAY_SIZE(cost_arenas); a++) {
+		struct vmem *vm = cost_arenas[a];
+
+		for (i = 0; i < vm->nqcache; i++) {
+			char *base = (char *)vm->qcache[i]->cpu;
+
+			if ((char *)l >= base &&
+			    (char *)l < base + SHIM_NR_CPUS * SHIM_PERCPU_UNIT)
+				__atomic_fetch_add(&cost_cpu_locks, 1,
+						   __ATOMIC_RELAXED);
+		}
+	}
+}
+
+static void test_purge_once_per_arena(void)
+{
+	const unsigned long q = 16, sizes[] = { q, 64 * q };
+	unsigned long all, x;
+	unsigned int level, i;
+	long walk = 16 * SHIM_NR_CPUS;	/* one purge: 16 caches, each CPU */
+	int ret;
+
+	cost_arenas[0] = vmem_create("cost-root", 0x10000, 0x1000, q, NULL,
+				     NULL, NULL, 16 * q, VMEM_SLEEP);
+	cost_arenas[1] = vmem_create("cost-leaf", 0, 0, q, NULL, NULL,
+				     cost_arenas[0], 16 * q, VMEM_SLEEP);
+	cost_arenas[2] = vmem_create("cost-grand", 0, 0, q, NULL, NULL,
+				     cost_arenas[1], 16 * q, VMEM_SLEEP);
+	CHECK(!vmem_xalloc(cost_arenas[0], 0x1000, 0, 0, 0, 0, ~0UL,
+			   VMEM_NOSLEEP, &all), "cost: filling the root");
+	for (level = 0; level < ARRAY_SIZE(cost_arenas); level++) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+			cost_cpu_locks = 0;
+			__atomic_store_n(&shim_spin_lock_hook, cost_hook,
+					 __ATOMIC_RELEASE);
+			ret = vmem_alloc(cost_arenas[level], sizes[i],
+					 VMEM_NOSLEEP, &x);
+			__atomic_store_n(&shim_spin_lock_hook, NULL,
+					 __ATOMIC_RELEASE);
+			CHECK(ret == -ENOMEM, "cost: level %u size %lu got %d",
+			      level, sizes[i], ret);
+			/* A walk per arena, and the few locks of the try. */
+			CHECK(cost_cpu_locks <= (level + 1) * walk + 4,
+			      "cost: a failed VMEM_NOSLEEP allocation %u levels down took %ld per-CPU magazine locks, more than %u purges",
+			      level, cost_cpu_locks, level + 1);
+		}
+	}
+	vmem_xfree(cost_arenas[0], all, 0x1000);
+	for (level = ARRAY_SIZE(cost_arenas); level-- > 0;)
+		vmem_destroy(cost_arenas[level]);
 }
 
 /* === Stress === */
@@ -521,6 +698,7 @@ int main(int argc, char **argv)
 		test_wait_free_add_kill();
 		test_import_waits();
 		test_liveness();
+		test_purge_once_per_arena();
 	}
 	if (strcmp(part, "sleep")) {
 		warnings = shim_nwarn;

@@ -516,6 +516,8 @@ struct lock_class_key {
 
 void shim_spin_init(spinlock_t *l);
 void shim_spin_lock(spinlock_t *l, bool irq);
+/* Called before every spinlock acquisition when set: a test's hook. */
+extern void (*shim_spin_lock_hook)(spinlock_t *l, bool irq);
 bool shim_spin_trylock(spinlock_t *l);
 void shim_spin_unlock(spinlock_t *l, bool irq);
 bool shim_spin_held(spinlock_t *l);
