@@ -237,7 +237,7 @@ dkms_add()
 # image) and install into the private tree, without depmod.
 dkms_build()
 {
-	local kver=$1 kdir=$2 ko
+	local kver=$1 kdir=$2 ko info
 	local -a opts
 
 	mapfile -t opts < <(dkms_opts)
@@ -248,8 +248,12 @@ dkms_build()
 		"vmem/$dkms_ver" -k "$kver" --kernelsourcedir "$kdir" || return 1
 	ko=$(find "$dkms_root$dkms_dir/modules/$kver" -name 'vmem.ko*')
 	[[ -n $ko ]] || { echo "no vmem.ko installed for $kver"; return 1; }
-	kenv "$dkms_root" modinfo "${ko#"$dkms_root"}" |
-		grep -E '^(name|vermagic|license):'
+	info=$(kenv "$dkms_root" modinfo "${ko#"$dkms_root"}" |
+	       grep -E '^(name|vermagic|license):') || return 1
+	echo "$info"
+	# Built for the kernel asked for, not some other one dkms found.
+	grep -qE "^vermagic: +$kver " <<<"$info" ||
+		{ echo "vmem.ko's vermagic is not $kver"; return 1; }
 }
 
 dkms_remove()

@@ -162,19 +162,21 @@ kenv()
 # ROOT.
 kenv_download()
 {
-	local root=$1 dir=$2 stage=/var/cache/vmem-download rc=0
+	local root=$1 dir=$2 stage rc=0
 	shift 2
 
 	mkdir -p "$dir"
 	if [[ -z $root ]]; then
-		(cd "$dir" && apt-get download -q "$@") \
+		(cd "$dir" && apt-get "${VMEM_APT_OPTS[@]}" download -q "$@") \
 			2> >(grep -v 'unsandboxed as root' >&2) >&2
 		return
 	fi
-	rm -rf "${root:?}$stage"
-	mkdir -p "$root$stage"
+	# A directory of its own: two runs may download at once.
+	mkdir -p "$root/var/cache"
+	stage=$(mktemp -d "$root/var/cache/vmem-download.XXXXXX")
+	stage=${stage#"$root"}
 	# shellcheck disable=SC2016
-	kenv "$root" sh -c 'cd "$1" && shift && apt-get download -q "$@"' \
+	kenv "$root" sh -c 'cd "$1" && shift && apt-get -o Acquire::Retries=2 download -q "$@"' \
 		sh "$stage" "$@" 2> >(grep -v 'unsandboxed as root' >&2) >&2 ||
 		rc=$?
 	[[ $rc -ne 0 ]] || mv "$root$stage"/*.deb "$dir/" || rc=$?
@@ -210,6 +212,20 @@ chroot_series()
 	done
 }
 
+# chroot_pkg_version ROOT PKG installed|candidate: a package's version in a
+# chroot, empty when it has none.
+chroot_pkg_version()
+{
+	if [[ $3 == installed ]]; then
+		# shellcheck disable=SC2016
+		chroot_exec "$1" dpkg-query -W -f='${db:Status-Status} ${Version}\n' \
+			"$2" 2>/dev/null | awk '$1 == "installed" { print $2 }'
+	else
+		chroot_exec "$1" apt-cache show --no-all-versions "$2" 2>/dev/null |
+			sed -n 's/^Version: //p' | head -n 1
+	fi
+}
+
 # chroot_headers SUITE ROOT: install the newest headers of each series of
 # the suite and purge the older ones, with what they alone pulled in, and
 # their build trees.  A series with no package in the lists is left out (the
@@ -230,7 +246,10 @@ chroot_headers()
 		for p in $(chroot_installed_headers "$series" "$root"); do
 			[[ $p == "$pkg" ]] || purge+=("$p")
 		done
-		chroot_installed_headers "$series" "$root" | grep -qxF "$pkg" ||
+		# A new upload of the same release (7.3.4-2 after -1) too: the
+		# booted image is the lists' version and must match.
+		[[ $(chroot_pkg_version "$root" "$pkg" installed) == \
+		   "$(chroot_pkg_version "$root" "$pkg" candidate)" ]] ||
 			install+=("$pkg")
 	done
 	if [[ ${#install[@]} -gt 0 ]]; then
@@ -375,25 +394,15 @@ chroot_refresh()
 		chroot_headers "$suite" "$root" >>"$log" 2>&1
 		return
 	fi
-	# Headers missing for a series (purged by hand, or an install that
-	# was cut short): install them.
-	chroot_complete "$suite" "$root" ||
-		chroot_headers "$suite" "$root" >>"$log" 2>&1
-}
-
-# Every series of a suite has its headers installed in ROOT.
-chroot_complete()
-{
-	local series
-
-	for series in $(chroot_series "$1"); do
-		[[ -n $(chroot_installed_headers "$series" "$2") ]] || return 1
-	done
+	# Headers missing or not the newest of the lists (purged by hand, an
+	# install that failed or was cut short): install them.  Cheap when
+	# nothing is to be done.
+	chroot_headers "$suite" "$root" >>"$log" 2>&1
 }
 
 # Make the chroot of a suite, or find it again and refresh it.  A refresh
-# that fails leaves the chroot as it was when it can still build every
-# series; otherwise the chroot is made again.
+# that fails leaves the chroot as it was (kseries then reports a series
+# whose newest headers are missing); a damaged chroot is made again.
 chroot_ensure()
 {
 	local suite=$1 root spec
@@ -407,13 +416,15 @@ chroot_ensure()
 	if [[ -d $root ]] && chroot_sound "$root" "$spec"; then
 		chroot_refresh "$suite" "$root" ||
 			msg "refreshing the $suite chroot failed (log: $root.log)"
-		if chroot_sound "$root" "$spec" &&
-		   chroot_complete "$suite" "$root"; then
+		# A series missing from the archive is reported by kseries,
+		# not mended by making the chroot again (it would not be there
+		# either, and the other series' builds would go).
+		if chroot_sound "$root" "$spec"; then
 			chroot_tools "$suite" "$root" ||
 				msg "the $suite chroot's sparse cannot check 7.x: its sparse checks will fail"
 			return 0
 		fi
-		msg "the $suite chroot cannot build every series: making it again"
+		msg "the $suite chroot is damaged: making it again"
 	elif [[ -d $root ]]; then
 		msg "the $suite chroot is incomplete or was made otherwise: making it again"
 	fi
@@ -427,7 +438,7 @@ chroot_ensure()
 # chroot ROOT (KDIR is then a path inside ROOT).
 kseries()
 {
-	local series=$1 suite root pkg kver kdir
+	local series=$1 suite root pkg kver kdir newest
 
 	suite=$(kseries_suite "$series")
 	if [[ $suite == host ]]; then
@@ -439,6 +450,12 @@ kseries()
 	pkg=$(chroot_installed_headers "$series" "$root" | sort -V | tail -n 1)
 	[[ -n $pkg ]] ||
 		die "no headers package of series $series ($(kseries_pattern "$series")) in $suite"
+	# A refresh that failed must not pass for the newest kernel.
+	newest=$(kheaders_newest "$series" "$root")
+	[[ $pkg == "$newest" &&
+	   $(chroot_pkg_version "$root" "$pkg" installed) == \
+	   "$(chroot_pkg_version "$root" "$pkg" candidate)" ]] ||
+		die "$suite: the newest headers of series $series ($newest) are not installed; see $root.log"
 	kver=${pkg#linux-headers-}
 	kdir=/usr/src/linux-headers-$kver
 	[[ -s $root$kdir/Makefile && -s $root$kdir/Module.symvers ]] ||

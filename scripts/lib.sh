@@ -21,6 +21,10 @@ VMEM_BUILD_DEPS=(gcc gcc-12 libc6-dev make bc flex bison libelf-dev
 
 export DEBIAN_FRONTEND=noninteractive
 
+# apt on a machine just booted: wait for the dpkg lock that apt-daily or
+# unattended-upgrades may hold, and retry a download that failed once.
+VMEM_APT_OPTS=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=2)
+
 msg()
 {
 	printf '%s: %s\n' "${0##*/}" "$*" >&2
@@ -65,10 +69,11 @@ apt_lists_fresh()
 	[[ -n ${VMEM_APT_UPDATED:-} ]] && return 0
 	if ! compgen -G "$lists/*_Packages*" >/dev/null; then
 		msg "apt-get update"
-		run_root apt-get update -qq || die "apt-get update failed"
+		run_root apt-get "${VMEM_APT_OPTS[@]}" update -qq ||
+			die "apt-get update failed"
 	elif [[ -n $(find "$lists" -maxdepth 1 -name '*_InRelease' -mtime +0 -print -quit) ]]; then
 		msg "apt-get update: the package lists are over a day old"
-		run_root apt-get update -qq ||
+		run_root apt-get "${VMEM_APT_OPTS[@]}" update -qq ||
 			msg "apt-get update failed; going on with the old lists"
 	fi
 	export VMEM_APT_UPDATED=1
@@ -91,8 +96,9 @@ need_pkgs()
 	apt_lists_fresh
 	msg "apt-get install ${missing[*]}"
 	mkdir -p "$VMEM_CACHE"
-	if ! run_root apt-get install -y -q --no-install-recommends \
-		"${missing[@]}" >"$VMEM_CACHE/apt-get.log" 2>&1; then
+	if ! run_root apt-get "${VMEM_APT_OPTS[@]}" install -y -q \
+		--no-install-recommends "${missing[@]}" \
+		>"$VMEM_CACHE/apt-get.log" 2>&1; then
 		tail -n 20 "$VMEM_CACHE/apt-get.log" >&2
 		die "apt-get install ${missing[*]} failed"
 	fi
@@ -121,7 +127,8 @@ ksrc_tree()
 		if pkg_installed "$pkg"; then
 			msg "reinstalling $pkg: $tarball is missing"
 			mkdir -p "$VMEM_CACHE"
-			run_root apt-get install -y -q --reinstall "$pkg" \
+			run_root apt-get "${VMEM_APT_OPTS[@]}" install -y -q \
+				--reinstall "$pkg" \
 				>"$VMEM_CACHE/apt-get.log" 2>&1 ||
 				die "apt-get install --reinstall $pkg failed"
 		else

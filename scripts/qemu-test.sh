@@ -47,7 +47,7 @@ count()
 {
 	local p f
 
-	read -r p f < <(sed -n 's/^results: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$1" | tail -n 1)
+	read -r p f < <(sed -n 's/^results: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$1" | tail -n 1) || true
 	if [[ -z ${p:-} ]]; then
 		printf 'FAIL: [%s] results.py gave no counts\n' "$2"
 		failed=$((failed + 1))
@@ -94,7 +94,7 @@ series()
 	if ! kernel=$(vmemq_kernel "$kver" "$root") ||
 	   ! busybox=$(vmemq_busybox) ||
 	   ! bdir=$(modules "$kver" "$kdir" "$root") ||
-	   ! vmemq_initramfs "$busybox" "$bdir" "$out/initramfs.cpio"; then
+	   ! (vmemq_initramfs "$busybox" "$bdir" "$out/initramfs.cpio"); then
 		printf 'FAIL: [%s] preparing the kernel, busybox and modules\n' "$kver"
 		failed=$((failed + 1))
 		printf 'qemu: [%s] 0 passed, 1 failed (%d s)\n' "$kver" \
@@ -115,7 +115,8 @@ series()
 		done
 		printf 'NOTE: [%s] the guest died before its test script started (qemu status %d, console: %s); booting again, once:\n' \
 			"$kver" "$rc" "$out/console.first.log"
-		tail -n 8 "$out/console.first.log" 2>/dev/null | sed 's/^/    /'
+		{ tail -n 8 "$out/console.first.log" 2>/dev/null || true; } |
+			sed 's/^/    /'
 		retried=", boot retried once"
 		rc=0
 		boot=$SECONDS
