@@ -252,7 +252,7 @@ dkms_build()
 	       grep -E '^(name|vermagic|license):') || return 1
 	echo "$info"
 	# Built for the kernel asked for, not some other one dkms found.
-	grep -qE "^vermagic: +$kver " <<<"$info" ||
+	[[ $(awk '$1 == "vermagic:" { print $2 }' <<<"$info") == "$kver" ]] ||
 		{ echo "vmem.ko's vermagic is not $kver"; return 1; }
 }
 
