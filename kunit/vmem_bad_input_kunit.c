@@ -34,7 +34,8 @@ static const struct abad abad[] = {
 	  VMEM_NEXTFIT },
 	{ "best and next fit", Q, VMEM_SLEEP | VMEM_BESTFIT | VMEM_NEXTFIT },
 	{ "unknown flag 0x8", Q, VMEM_NOSLEEP | 0x8 },
-	{ "unknown flag 0x100", Q, VMEM_NOSLEEP | 0x100 },
+	{ "unknown flag 0x200", Q, VMEM_NOSLEEP | 0x200 },
+	{ "top-down without a sleep flag", Q, VMEM_TOPDOWN },
 	{ "unknown flag 0x80000000", Q, VMEM_NOSLEEP | 0x80000000U },
 	{ "segment type as flag", Q, VMEM_NOSLEEP | VMEM_SPAN },
 };

@@ -315,7 +315,9 @@ static const struct xbad xbad[] = {
 	  NS | VMEM_BESTFIT | VMEM_NEXTFIT },
 	{ "all three policies", 16, 0, 0, 0, 0, ULONG_MAX,
 	  NS | VMEM_INSTANTFIT | VMEM_BESTFIT | VMEM_NEXTFIT },
-	{ "unknown flag 0x100", 16, 0, 0, 0, 0, ULONG_MAX, NS | 0x100 },
+	{ "unknown flag 0x200", 16, 0, 0, 0, 0, ULONG_MAX, NS | 0x200 },
+	{ "top-down without a sleep flag", 16, 0, 0, 0, 0, ULONG_MAX,
+	  VMEM_TOPDOWN },
 	{ "unknown flag 0x80000000", 16, 0, 0, 0, 0, ULONG_MAX,
 	  NS | 0x80000000U },
 };

@@ -541,15 +541,6 @@ static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 	return true;
 }
 
-static void vmem_release(struct vmem *vm, unsigned long addr,
-			 unsigned long size)
-{
-	if (vm->vmem_source)
-		vmem_xfree(vm->source, addr, size);
-	else
-		vm->release(vm->source, addr, size);
-}
-
 /* === Fitting === */
 
 /*
@@ -582,6 +573,40 @@ static bool vmem_fit(const struct vmem_req *r, unsigned long start,
 		if (addr < boundary || addr > hi || hi - addr < r->size - 1)
 			return false;
 		if ((addr ^ (addr + r->size - 1)) & ~(r->nocross - 1))
+			return false;
+	}
+	*addrp = addr;
+	return true;
+}
+
+/*
+ * The highest such address, for VMEM_TOPDOWN.  Aligned down from the top,
+ * a block can cross one multiple of nocross; aligned down from just below
+ * it, it crosses none (vmem_xalloc() checked that a block of this size and
+ * phase fits between two multiples), so two steps find it.
+ */
+static bool vmem_fit_top(const struct vmem_req *r, unsigned long start,
+			 unsigned long last, unsigned long *addrp)
+{
+	unsigned long lo = max(start, r->minaddr);
+	unsigned long hi = min(last, r->maxaddr);
+	unsigned long addr, top, boundary;
+
+	if (lo > hi || hi - lo < r->size - 1)
+		return false;
+	top = hi - (r->size - 1);
+	addr = top - ((top - r->phase) & (r->align - 1));
+	if (addr > top || addr < lo)
+		return false;
+	if (r->nocross &&
+	    ((addr ^ (addr + r->size - 1)) & ~(r->nocross - 1))) {
+		boundary = (addr + r->size - 1) & ~(r->nocross - 1);
+		if (boundary < r->size)
+			return false;
+		top = boundary - r->size;
+		addr = top - ((top - r->phase) & (r->align - 1));
+		if (addr > top || addr < lo ||
+		    ((addr ^ (addr + r->size - 1)) & ~(r->nocross - 1)))
 			return false;
 	}
 	*addrp = addr;
@@ -759,10 +784,14 @@ static void vmem_seg_carve(struct vmem *vm, struct vmem_seg *seg,
 	}
 }
 
-/* Find and allocate.  Needs VMEM_TAGS_PER_ALLOC tags in the reserve. */
+/*
+ * Find and allocate, by the policy and VMEM_TOPDOWN of @vmflag.  Needs
+ * VMEM_TAGS_PER_ALLOC tags in the reserve.
+ */
 static bool vmem_alloc_locked(struct vmem *vm, const struct vmem_req *r,
-			      unsigned int policy, unsigned long *addrp)
+			      unsigned int vmflag, unsigned long *addrp)
 {
+	unsigned int policy = vmflag & VMEM_POLICY_MASK;
 	struct vmem_seg *seg;
 	unsigned long addr;
 
@@ -779,6 +808,9 @@ static bool vmem_alloc_locked(struct vmem *vm, const struct vmem_req *r,
 	}
 	if (!seg)
 		return false;
+	/* The same segment, its highest fit: the search stays as it was. */
+	if ((vmflag & VMEM_TOPDOWN) && policy != VMEM_NEXTFIT)
+		vmem_fit_top(r, seg->start, vmem_seg_last(seg), &addr);
 
 	vmem_seg_carve(vm, seg, addr, r->size);
 	if (policy == VMEM_NEXTFIT) {
@@ -810,125 +842,215 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 			     unsigned long maxaddr, unsigned int vmflag,
 			     unsigned int allowed, unsigned long *addrp);
 
+/* What an arena passes on to a vmem source: VMEM_NOPURGE included. */
+#define VMEM_SOURCE_FLAGS	(VMEM_SLEEP_MASK | VMEM_POLICY_MASK | \
+				 VMEM_TOPDOWN | VMEM_NOPURGE)
+
 /*
- * Import from a vmem source with vmem_xalloc(), passing the constraints on.
- * The source hands out multiples of its own quantum (sq), so the part of the
- * phase below sq is met by allocating @delta further into the imported span,
- * and a boundary below sq is met by every span aligned to sq.  A window too
- * narrow for that is met by importing the sq-aligned blocks that cover the
- * lowest placement in it.  On success, *@addrp and *@sizep describe the
- * span (whole quanta of the source).
+ * The vmem_ximport_t of an arena with a vmem source (@arg): a span from the
+ * source's vmem_xalloc(), the constraints passed on.  The source hands out
+ * multiples of its own quantum (sq), so the part of the phase below sq is
+ * met by allocating delta further into the imported span, and a boundary
+ * below sq is met by every span aligned to sq.  A window too narrow for
+ * that is met by importing the sq-aligned blocks that cover one placement
+ * in it.  On success, *@addrp and *@sizep describe the span (whole quanta
+ * of the source).
  */
-static int vmem_import_from_vmem(struct vmem *vm, const struct vmem_req *r,
-				 unsigned int vmflag, unsigned long *addrp,
-				 unsigned long *sizep)
+static int vmem_source_import(void *arg, unsigned long *sizep,
+			      unsigned long align, unsigned long phase,
+			      unsigned long nocross, unsigned long minaddr,
+			      unsigned long maxaddr, unsigned int vmflag,
+			      unsigned long *addrp)
 {
+	struct vmem *vm = arg;
+	struct vmem_req r = {
+		.size = *sizep, .align = align, .phase = phase,
+		.nocross = nocross, .minaddr = minaddr, .maxaddr = maxaddr,
+	};
 	unsigned long sq = vm->source->quantum, ialign, iphase, delta;
-	unsigned long nocross = r->nocross >= sq ? r->nocross : 0;
 	unsigned long isize, imin, imax, slack, addr, first, last;
+	bool found;
 	int ret;
 
-	if (r->align >= sq) {
-		ialign = r->align;
-		iphase = r->phase & ~(sq - 1);
+	if (r.align >= sq) {
+		ialign = r.align;
+		iphase = r.phase & ~(sq - 1);
 	} else {
 		ialign = max(sq, vm->quantum);
 		iphase = 0;
 	}
-	delta = r->phase - iphase;
-	isize = r->size + delta;
-	if (isize < r->size || isize > ULONG_MAX - (sq - 1))
+	nocross = r.nocross >= sq ? r.nocross : 0;
+	delta = r.phase - iphase;
+	isize = r.size + delta;
+	if (isize < r.size || isize > ULONG_MAX - (sq - 1))
 		return -ENOMEM;
 	slack = round_up(isize, sq) - isize;
-	imin = r->minaddr > delta ? r->minaddr - delta : 0;
-	imax = r->maxaddr > ULONG_MAX - slack ? ULONG_MAX : r->maxaddr + slack;
+	imin = r.minaddr > delta ? r.minaddr - delta : 0;
+	imax = r.maxaddr > ULONG_MAX - slack ? ULONG_MAX : r.maxaddr + slack;
 	ret = vmem_xalloc_flags(vm->source, isize, ialign, iphase, nocross,
-				imin, imax, vmflag, VMEM_SLEEP_MASK |
-				VMEM_POLICY_MASK | VMEM_NOPURGE, addrp);
+				imin, imax, vmflag, VMEM_SOURCE_FLAGS, addrp);
 	if (!ret) {
 		*sizep = round_up(isize, sq);
 		return 0;
 	}
-	if (ret == -EINTR || (r->minaddr == VMEM_ADDR_MIN &&
-			      r->maxaddr == VMEM_ADDR_MAX))
+	if (ret == -EINTR || (r.minaddr == VMEM_ADDR_MIN &&
+			      r.maxaddr == VMEM_ADDR_MAX))
 		return ret;
 
 	/* The window is finer than the source: cover one placement in it. */
-	if (!vmem_fit(r, r->minaddr, r->maxaddr, &addr))
+	found = vmflag & VMEM_TOPDOWN ?
+		vmem_fit_top(&r, r.minaddr, r.maxaddr, &addr) :
+		vmem_fit(&r, r.minaddr, r.maxaddr, &addr);
+	if (!found)
 		return -ENOMEM;
 	first = addr & ~(sq - 1);
-	last = (addr + r->size - 1) | (sq - 1);
-	ret = vmem_xalloc(vm->source, last - first + 1, sq, 0, 0, first, last,
-			  vmflag, addrp);
+	last = (addr + r.size - 1) | (sq - 1);
+	ret = vmem_xalloc_flags(vm->source, last - first + 1, sq, 0, 0, first,
+				last, vmflag, VMEM_SOURCE_FLAGS, addrp);
 	if (!ret)
 		*sizep = last - first + 1;
 	return ret;
 }
 
+static void vmem_source_release(void *arg, unsigned long addr,
+				unsigned long size)
+{
+	struct vmem *vm = arg;
+
+	vmem_xfree(vm->source, addr, size);
+}
+
 /*
- * Import a span that can hold @r from the source and allocate from it (or
- * from whatever space the arena has by then).  Called and returns with the
- * lock held; drops it around the calls to the source.
+ * The vmem_ximport_t of an arena made by vmem_create() with its own import
+ * function (@arg is the arena), which knows nothing of constraints: the
+ * span is made large enough that a block of any phase of the alignment
+ * fits in it, wherever it starts.
+ */
+static int vmem_create_import(void *arg, unsigned long *sizep,
+			      unsigned long align, unsigned long phase,
+			      unsigned long nocross, unsigned long minaddr,
+			      unsigned long maxaddr, unsigned int vmflag,
+			      unsigned long *addrp)
+{
+	struct vmem *vm = arg;
+	unsigned long size = *sizep + (align - vm->quantum);
+	int ret;
+
+	if (size < *sizep)
+		return -ENOMEM;
+	ret = vm->import_fn(vm->source, size, vmflag, addrp);
+	if (!ret)
+		*sizep = size;
+	return ret;
+}
+
+static void vmem_create_release(void *arg, unsigned long addr,
+				unsigned long size)
+{
+	struct vmem *vm = arg;
+
+	vm->release_fn(vm->source, addr, size);
+}
+
+static void vmem_release(struct vmem *vm, unsigned long addr,
+			 unsigned long size)
+{
+	vm->xrelease(vm->import_arg, addr, size);
+}
+
+/*
+ * How much to import for @r: a multiple of the import quantum, where a
+ * block that large can meet the request's constraints (no boundary not to
+ * cross, a window wide enough); else just the request.
+ */
+static unsigned long vmem_import_size(struct vmem *vm,
+				      const struct vmem_req *r)
+{
+	unsigned long iq = vm->import_quantum, size;
+
+	if (!iq || r->nocross || r->size > ULONG_MAX - (iq - 1))
+		return r->size;
+	size = roundup(r->size, iq);
+	if (size - 1 > r->maxaddr - r->minaddr)
+		return r->size;
+	return size;
+}
+
+/*
+ * Import a span that can hold @r and allocate from it (or from whatever
+ * space the arena has by then).  With an import quantum, the larger import
+ * is tried first without waiting or purging, then the request's own size
+ * as the caller asked: nothing fails that an import of the exact size
+ * would have met.  A span that cannot hold the request (an import function
+ * that ignored the constraints) is kept as space, and the request fails.
+ * Called and returns with the lock held; drops it around the calls to the
+ * source.
  */
 static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 		       unsigned int vmflag, unsigned long *flags,
 		       unsigned long *addrp)
 	__must_hold(&vm->lock)
 {
-	unsigned int policy = vmflag & VMEM_POLICY_MASK;
-	/* A vmem source gets VMEM_NOPURGE; an import function, vmem's flags. */
+	/* A vmem source gets VMEM_NOPURGE; other functions, public flags. */
 	unsigned int sflag = vm->vmem_source ? vmflag : vmflag & ~VMEM_NOPURGE;
-	unsigned long isize, addr, ssize;
+	unsigned long asked = vmem_import_size(vm, r), size, addr;
 	struct vmem_seg *span;
-	bool done;
-	int ret;
+	int ret = -ENOMEM;
 
 	spin_unlock_irqrestore(&vm->lock, *flags);
 
-	if (vm->vmem_source) {
-		ret = vmem_import_from_vmem(vm, r, sflag, &addr, &isize);
-		ssize = isize;
-	} else {
-		/* A span aligned to the quantum holds every phase of align. */
-		isize = r->size + (r->align - vm->quantum);
-		ret = isize < r->size ? -ENOMEM :
-		      vm->import(vm->source, isize, sflag, &addr);
-		ssize = isize;
+	if (asked > r->size) {
+		unsigned int bflag = (sflag & ~VMEM_SLEEP) | VMEM_NOSLEEP;
+
+		if (vm->vmem_source)
+			bflag |= VMEM_NOPURGE;
+		size = asked;
+		ret = vm->ximport(vm->import_arg, &size, r->align, r->phase,
+				  r->nocross, r->minaddr, r->maxaddr, bflag,
+				  &addr);
+		if (ret)
+			asked = r->size;
+	}
+	if (asked == r->size) {
+		size = asked;
+		ret = vm->ximport(vm->import_arg, &size, r->align, r->phase,
+				  r->nocross, r->minaddr, r->maxaddr, sflag,
+				  &addr);
 	}
 
 	spin_lock_irqsave(&vm->lock, *flags);
 	if (ret)
 		return ret == -EINTR ? -EINTR : -ENOMEM;
 
-	if ((addr & (vm->quantum - 1)) || addr + (ssize - 1) < addr) {
+	if (size < asked || (size & (vm->quantum - 1)) ||
+	    (addr & (vm->quantum - 1)) || addr + (size - 1) < addr) {
 		pr_warn("arena '%s': import of %#lx returned unusable span [%#lx, +%#lx)\n",
-			vm->name, isize, addr, ssize);
+			vm->name, asked, addr, size);
 		ret = -ENOMEM;
 		goto give_back;
 	}
 	ret = vmem_reserve_fill(vm, VMEM_TAGS_PER_IMPORT, vmflag, flags);
 	if (ret)
 		goto give_back;
-	span = vmem_span_add(vm, addr, ssize, true);
+	span = vmem_span_add(vm, addr, size, true);
 	if (IS_ERR(span)) {
 		pr_warn("arena '%s': import returned [%#lx, +%#lx), which overlaps a span\n",
-			vm->name, addr, ssize);
+			vm->name, addr, size);
 		ret = -ENOMEM;
 		goto give_back;
 	}
 	vm->stats.import++;
 
-	done = vmem_alloc_locked(vm, r, policy, addrp);
-	/* Space may have appeared elsewhere meanwhile: then give it back. */
-	if (vmem_span_remove_if_free(vm, span)) {
-		ret = done ? 0 : -ENOMEM;
+	if (!vmem_alloc_locked(vm, r, vmflag, addrp))
+		return -ENOMEM;
+	/* Space appeared elsewhere meanwhile and served it: give it back. */
+	if (vmem_span_remove_if_free(vm, span))
 		goto give_back;
-	}
-	return done ? 0 : -ENOMEM;
+	return 0;
 
 give_back:
 	spin_unlock_irqrestore(&vm->lock, *flags);
-	vmem_release(vm, addr, ssize);
+	vmem_release(vm, addr, size);
 	spin_lock_irqsave(&vm->lock, *flags);
 	return ret;
 }
@@ -1063,7 +1185,6 @@ static int vmem_purge_and_retry(struct vmem *vm, const struct vmem_req *r,
 static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			 unsigned int vmflag, unsigned long *addrp)
 {
-	unsigned int policy = vmflag & VMEM_POLICY_MASK;
 	bool can_purge = !(vmflag & VMEM_NOPURGE);
 	bool unbalanced, purged = false, waiting = false;
 	unsigned long flags, gen, registered = 0;
@@ -1081,9 +1202,9 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 		ret = vmem_reserve_fill(vm, VMEM_TAGS_PER_ALLOC, vmflag, &flags);
 		if (ret)
 			break;
-		if (vmem_alloc_locked(vm, r, policy, addrp))
+		if (vmem_alloc_locked(vm, r, vmflag, addrp))
 			break;
-		if (vm->import) {
+		if (vm->ximport) {
 			unsigned int iflag = vmflag;
 
 			/*
@@ -1233,15 +1354,18 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
  * @nocross: 0, or a power of two: the range does not cross a multiple of it.
  * @minaddr: Lowest allowed start (%VMEM_ADDR_MIN: no limit).
  * @maxaddr: Highest allowed last resource, inclusive (%VMEM_ADDR_MAX).
- * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP, and at most one fit policy.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP, at most one fit policy, and
+ *          optionally %VMEM_TOPDOWN.
  * @addrp: The start of the range is stored here on success.
  *
  * The returned range [*@addrp, *@addrp + @size) satisfies every constraint:
  * (*@addrp - @phase) % @align == 0, it crosses no multiple of @nocross, and
  * it lies within [@minaddr, @maxaddr].  Every policy, next fit included,
- * honours them.  Quantum caches are never used.  Free the range with
- * vmem_xfree().  An arena that imports from another arena passes the
- * constraints on to it.
+ * honours them.  With %VMEM_TOPDOWN (not with next fit) the range is the
+ * highest that meets them in the free segment the policy chose.  Quantum
+ * caches are never used.  Free the range with vmem_xfree().  An arena that
+ * imports from another arena, or through a vmem_ximport_t, passes the
+ * constraints and %VMEM_TOPDOWN on to it.
  *
  * Context: Any context with %VMEM_NOSLEEP (on PREEMPT_RT, any that may
  * take a spinlock_t).  Process context with %VMEM_SLEEP: may sleep for
@@ -1259,7 +1383,7 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
 {
 	return vmem_xalloc_flags(vm, size, align, phase, nocross, minaddr,
 				 maxaddr, vmflag, VMEM_SLEEP_MASK |
-				 VMEM_POLICY_MASK, addrp);
+				 VMEM_POLICY_MASK | VMEM_TOPDOWN, addrp);
 }
 
 /**
@@ -1294,14 +1418,16 @@ int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
  * @vm: The arena.
  * @size: Number of resources; rounded up to the quantum.
  * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP, and at most one fit policy
- *          (%VMEM_INSTANTFIT, the default, %VMEM_BESTFIT or %VMEM_NEXTFIT).
+ *          (%VMEM_INSTANTFIT, the default, %VMEM_BESTFIT or %VMEM_NEXTFIT),
+ *          and optionally %VMEM_TOPDOWN.
  * @addrp: The start of the range is stored here on success.
  *
  * Sizes up to the arena's qcache_max come from its quantum caches, without
- * the arena lock, unless %VMEM_NEXTFIT is asked for.  Instant fit takes a
- * segment in constant time and never fails while some free segment could
- * hold the request.  An arena with a source imports from it when it has no
- * space.  Has the type vmem_import_t, so that an arena can
+ * the arena lock, unless %VMEM_NEXTFIT or %VMEM_TOPDOWN is asked for (a
+ * placement request for this one block).  Instant fit takes a segment in
+ * constant time and never fails while some free segment could hold the
+ * request; %VMEM_TOPDOWN takes the highest part of that same segment.  An
+ * arena with a source imports from it when it has no space.  Has the type vmem_import_t, so that an arena can
  * name it as the import function of another.
  *
  * Context: Any context with %VMEM_NOSLEEP (on PREEMPT_RT, any that may
@@ -1325,10 +1451,12 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 	};
 
 	if (!vm || !addrp ||
-	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK | VMEM_POLICY_MASK) ||
+	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK | VMEM_POLICY_MASK |
+			      VMEM_TOPDOWN) ||
 	    !vmem_round_size(vm, &size))
 		return -EINVAL;
-	if (size <= vm->qcache_max && !(vmflag & VMEM_NEXTFIT)) {
+	if (size <= vm->qcache_max &&
+	    !(vmflag & (VMEM_NEXTFIT | VMEM_TOPDOWN))) {
 		if (vmflag & VMEM_SLEEP)
 			might_sleep();
 		if (!vmem_qcache_alloc(vm, size, vmflag, addrp))
@@ -1574,44 +1702,41 @@ int vmem_add(struct vmem *vm, unsigned long base, unsigned long size,
 	return ret;
 }
 
-/**
- * vmem_create() - Create an arena.
- * @name: Name, copied (and truncated to %VMEM_NAME_MAX - 1 bytes).
- * @base: Start of the initial span, a multiple of @quantum.
- * @size: Size of the initial span, a multiple of @quantum; 0 for none.
- * @quantum: Unit of allocation, a power of two (1 suits identifiers).
- * @import: Function to import spans from @source, or NULL.
- * @release: Function to give imported spans back, or NULL.
- * @source: Arena to import from, passed to @import and @release.  When both
- *          are NULL and @source is set, the arena imports with vmem_xalloc()
- *          and vmem_xfree() of @source, passing constraints on.
- * @qcache_max: Sizes up to this (rounded down to the quantum, at most
- *              %VMEM_QCACHE_MAX quanta) are to be served by quantum caches.
- * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP: whether the arena's own memory
- *          may be waited for (%VMEM_NOSLEEP fails at once without it).
- *
- * Context: Process context: may sleep whatever @vmflag says (it registers
- * the arena and creates its debugfs directory under a mutex).
- * Return: The arena, or ERR_PTR(-EINVAL) for bad arguments, or
- * ERR_PTR(-ENOMEM).
+/*
+ * Check the arguments and build the arena: the one implementation behind
+ * vmem_xcreate() and vmem_create(), which passes its own import and
+ * release functions as @import_fn and @release_fn.
  */
-struct vmem *vmem_create(const char *name, unsigned long base,
-			 unsigned long size, unsigned long quantum,
-			 vmem_import_t *import, vmem_release_t *release,
-			 struct vmem *source, unsigned long qcache_max,
-			 unsigned int vmflag)
+static struct vmem *vmem_arena_create(const char *name,
+				      const struct vmem_args *args,
+				      unsigned int vmflag,
+				      vmem_import_t *import_fn,
+				      vmem_release_t *release_fn)
 {
+	unsigned long quantum = args->quantum, base = args->base;
+	unsigned long size = args->size, iq = args->import_quantum;
+	struct vmem *source = args->source;
 	unsigned long flags;
 	struct vmem *vm;
 	unsigned int i;
 
 	might_sleep();
 	if (!name || !quantum || !is_power_of_2(quantum) ||
-	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK) || !import != !release)
+	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK))
 		return ERR_PTR(-EINVAL);
 	if (size && (base & (quantum - 1) || size & (quantum - 1) ||
 		     base + (size - 1) < base))
 		return ERR_PTR(-EINVAL);
+	if ((source && (args->ximport || args->xrelease)) ||
+	    !args->ximport != !args->xrelease)
+		return ERR_PTR(-EINVAL);
+	if (iq && ((iq & (quantum - 1)) ||
+		   (!source && !args->ximport && !import_fn)))
+		return ERR_PTR(-EINVAL);
+	if (args->flags & ~VMEM_ARENA_DEBUG)
+		return ERR_PTR(-EINVAL);
+	if (args->flags & VMEM_ARENA_DEBUG)
+		return ERR_PTR(-EOPNOTSUPP);
 
 	vm = kzalloc(sizeof(*vm), vmem_gfp(vmflag));
 	if (!vm)
@@ -1635,16 +1760,30 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	vm->qshift = ilog2(quantum);
 	/* Capped so that the slab size, about 3 * qcache_max, cannot wrap. */
 	if (quantum <= ULONG_MAX / (4 * VMEM_QCACHE_MAX))
-		vm->qcache_max = min(qcache_max & ~(quantum - 1),
+		vm->qcache_max = min(args->qcache_max & ~(quantum - 1),
 				     VMEM_QCACHE_MAX * quantum);
-	/* Importing with vmem_alloc()/vmem_free() of a source, given or not. */
-	vm->vmem_source = source && ((!import && !release) ||
-				     (import == vmem_alloc &&
-				      release == vmem_free));
-	vm->import = vm->vmem_source ? vmem_alloc : import;
-	vm->release = vm->vmem_source ? vmem_free : release;
+	/* A vmem source, given alone or with its own alloc and free. */
+	if (source && (!import_fn || (import_fn == vmem_alloc &&
+				      release_fn == vmem_free))) {
+		vm->vmem_source = true;
+		vm->ximport = vmem_source_import;
+		vm->xrelease = vmem_source_release;
+		vm->import_arg = vm;
+	} else if (import_fn) {
+		vm->ximport = vmem_create_import;
+		vm->xrelease = vmem_create_release;
+		vm->import_arg = vm;
+		vm->import_fn = import_fn;
+		vm->release_fn = release_fn;
+	} else {
+		vm->ximport = args->ximport;
+		vm->xrelease = args->xrelease;
+		vm->import_arg = args->arg;
+	}
+	vm->import_quantum = iq;
 	vm->source = source;
 	vm->cflags = vmflag;
+	vm->aflags = args->flags;
 	INIT_LIST_HEAD(&vm->segs);
 	INIT_LIST_HEAD(&vm->spans);
 	INIT_LIST_HEAD(&vm->importers);
@@ -1687,6 +1826,90 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	}
 	vmem_arena_register(vm);
 	return vm;
+}
+
+/**
+ * vmem_xcreate() - Create an arena, with every option.
+ * @name: Name, copied (and truncated to %VMEM_NAME_MAX - 1 bytes).
+ * @args: The options (struct vmem_args); read during the call only.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP: whether the arena's own memory
+ *          may be waited for (%VMEM_NOSLEEP fails at once without it).
+ *
+ * What vmem_create() does, and more.  An arena with @args->source imports
+ * from it with vmem_xalloc(), passing every constraint and %VMEM_TOPDOWN
+ * on; one with @args->ximport calls it with the size it needs, the
+ * constraints and the flags of the request, and @args->arg.  The import
+ * function may import more than asked: what it reports in *sizep becomes
+ * one span, whose unused part serves later requests.  A span that cannot
+ * hold the request is kept as space, and the request fails with -ENOMEM.
+ * With @args->import_quantum, an arena asks for roundup(need,
+ * import_quantum) first (without sleeping; then for what it needs, as the
+ * caller asked).  An imported span goes back through vmem_xfree() of the
+ * source or @args->xrelease, whole, when all of it is free, and at
+ * vmem_destroy().
+ *
+ * Context: Process context: may sleep whatever @vmflag says (it registers
+ * the arena and creates its debugfs directory under a mutex).
+ * Return: The arena; ERR_PTR(-EINVAL) for a NULL @name or @args, a quantum
+ * that is not a power of two, a misaligned or wrapping initial span, bad
+ * @vmflag, @args->source with @args->ximport or @args->xrelease, only one
+ * of those two, an import quantum that is not a multiple of the quantum or
+ * without anything to import from, or unknown @args->flags;
+ * ERR_PTR(-EOPNOTSUPP) for %VMEM_ARENA_DEBUG; ERR_PTR(-ENOMEM).  Nothing
+ * is created on error.
+ */
+struct vmem *vmem_xcreate(const char *name, const struct vmem_args *args,
+			  unsigned int vmflag)
+{
+	if (!args)
+		return ERR_PTR(-EINVAL);
+	return vmem_arena_create(name, args, vmflag, NULL, NULL);
+}
+
+/**
+ * vmem_create() - Create an arena.
+ * @name: Name, copied (and truncated to %VMEM_NAME_MAX - 1 bytes).
+ * @base: Start of the initial span, a multiple of @quantum.
+ * @size: Size of the initial span, a multiple of @quantum; 0 for none.
+ * @quantum: Unit of allocation, a power of two (1 suits identifiers).
+ * @import: Function to import spans from @source, or NULL.
+ * @release: Function to give imported spans back, or NULL.
+ * @source: Arena to import from, passed to @import and @release.  When both
+ *          are NULL (or are vmem_alloc() and vmem_free()) and @source is
+ *          set, the arena imports with vmem_xalloc() and vmem_xfree() of
+ *          @source, passing constraints on.
+ * @qcache_max: Sizes up to this (rounded down to the quantum, at most
+ *              %VMEM_QCACHE_MAX quanta) are to be served by quantum caches.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP: whether the arena's own memory
+ *          may be waited for (%VMEM_NOSLEEP fails at once without it).
+ *
+ * vmem_xcreate() with these arguments.  An @import of its own knows
+ * nothing of constraints: it is asked for enough that a block of the
+ * request's alignment fits wherever the span starts.
+ *
+ * Context: Process context: may sleep whatever @vmflag says (it registers
+ * the arena and creates its debugfs directory under a mutex).
+ * Return: The arena, or ERR_PTR(-EINVAL) for bad arguments (as
+ * vmem_xcreate(), and one of @import and @release without the other), or
+ * ERR_PTR(-ENOMEM).
+ */
+struct vmem *vmem_create(const char *name, unsigned long base,
+			 unsigned long size, unsigned long quantum,
+			 vmem_import_t *import, vmem_release_t *release,
+			 struct vmem *source, unsigned long qcache_max,
+			 unsigned int vmflag)
+{
+	struct vmem_args args = {
+		.base = base,
+		.size = size,
+		.quantum = quantum,
+		.qcache_max = qcache_max,
+		.source = source,
+	};
+
+	if (!import != !release)
+		return ERR_PTR(-EINVAL);
+	return vmem_arena_create(name, &args, vmflag, import, release);
 }
 
 /**

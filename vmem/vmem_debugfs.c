@@ -64,7 +64,7 @@ void vmem_show_arenas(struct seq_file *m)
 		spin_lock_irqsave(&vm->lock, flags);
 		seq_printf(m, "%s %s %lu %lu %lu %lu %llu %llu %llu\n",
 			   vmem_dirname(vm),
-			   vm->vmem_source ? vmem_dirname(vm->source) : "-",
+			   vm->source ? vmem_dirname(vm->source) : "-",
 			   vm->quantum, vm->mem_inuse, vm->mem_total,
 			   vm->mem_import, vm->stats.alloc, vm->stats.free,
 			   vm->stats.fail);
@@ -91,6 +91,7 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 	seq_printf(m, "name %s\n", vm->name);
 	seq_printf(m, "quantum %lu\n", vm->quantum);
 	seq_printf(m, "qcache_max %lu\n", vm->qcache_max);
+	seq_printf(m, "import_quantum %lu\n", vm->import_quantum);
 	seq_printf(m, "mem_inuse %lu\n", vm->mem_inuse);
 	seq_printf(m, "mem_import %lu\n", vm->mem_import);
 	seq_printf(m, "mem_total %lu\n", vm->mem_total);

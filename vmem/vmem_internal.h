@@ -278,11 +278,19 @@ struct vmem_qcache_stats {
  * @nqcache: Number of quantum caches.
  * @slab_size: Size of the slabs of the quantum caches, a power of two.
  * @slab_shift: log2(@slab_size).
- * @import: Import function, or NULL.
- * @release: Release function, or NULL.
- * @source: Source arena passed to @import and @release.
- * @vmem_source: @source is a vmem arena used through vmem_xalloc().
+ * @ximport: Imports a span, or NULL: @source's vmem_xalloc() through
+ *            vmem_source_import(), vmem_create()'s @import_fn through
+ *            vmem_create_import(), or vmem_xcreate()'s own function.
+ * @xrelease: Gives an imported span back.
+ * @import_arg: Passed to @ximport and @xrelease.
+ * @import_fn: vmem_create()'s import function, if adapted.
+ * @release_fn: vmem_create()'s release function, if adapted.
+ * @import_quantum: Imports are rounded up to a multiple of this (0: none).
+ * @source: The arena imported from, if any: passed to @import_fn and
+ *          @release_fn, and purged by this arena's sleepers.
+ * @vmem_source: Imports use @source's vmem_xalloc() and vmem_xfree().
  * @cflags: vmflag given to vmem_create().
+ * @aflags: &vmem_args.flags.
  * @segs: Span markers and segments in address order (struct vmem_seg).
  * @spans: Span markers in address order.
  * @freelist: Free segments; list n holds sizes in [2^n, 2^(n+1)).
@@ -333,11 +341,16 @@ struct vmem {
 	unsigned int nqcache;
 	unsigned long slab_size;
 	unsigned int slab_shift;
-	vmem_import_t *import;
-	vmem_release_t *release;
+	vmem_ximport_t *ximport;
+	vmem_xrelease_t *xrelease;
+	void *import_arg;
+	vmem_import_t *import_fn;
+	vmem_release_t *release_fn;
+	unsigned long import_quantum;
 	struct vmem *source;
 	bool vmem_source;
 	unsigned int cflags;
+	unsigned int aflags;
 
 	struct list_head segs;
 	struct list_head spans;

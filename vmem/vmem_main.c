@@ -23,6 +23,7 @@
  * Every call of the contract, GPL-only, in namespace VMEM.  vmem_size() is
  * an inline over vmem_arena_size(): spl.ko of OpenZFS exports vmem_size.
  */
+EXPORT_SYMBOL_NS_GPL(vmem_xcreate, VMEM_NS);
 EXPORT_SYMBOL_NS_GPL(vmem_create, VMEM_NS);
 EXPORT_SYMBOL_NS_GPL(vmem_destroy, VMEM_NS);
 EXPORT_SYMBOL_NS_GPL(vmem_add, VMEM_NS);

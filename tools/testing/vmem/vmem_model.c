@@ -153,6 +153,8 @@ struct vt_rec {
 	bool real;
 	bool x;
 	bool fake;
+	/* Seen holding an allocation: once wholly free, it must go back. */
+	bool used;
 };
 
 struct vt_arena {
@@ -170,6 +172,9 @@ struct vt_arena {
 	unsigned long rotor_at;
 	struct vt_rec rec[VT_MAX_RECS];
 	int nrec;
+	/* Made by vmem_xcreate(); leaf then imports through vt_ximport(). */
+	bool xcreated;
+	unsigned long import_quantum;
 };
 
 static struct vt_arena vt_w[VT_NARENAS];
@@ -184,6 +189,12 @@ static const enum vt_kind vt_kinds[VT_NARENAS] = {
 };
 
 static unsigned long vt_op;
+/*
+ * The request on leaf in progress, when its import must see exactly its
+ * constraints (an uncached allocation on leaf itself).
+ */
+static const struct vt_req *vt_inflight;
+static unsigned int vt_inflight_flags;
 static char vt_desc[256];
 static int vt_failed;
 /* Set by the import function: it freed a block of the importing arena. */
@@ -319,6 +330,39 @@ static bool vt_fit(const struct vt_req *r, const struct vt_blk *run,
 		   unsigned long *addrp)
 {
 	return vt_fit_len(r, run->addr, vt_last(run), r->size, addrp);
+}
+
+/*
+ * The highest start in [@start, @last] of a block meeting @r, for
+ * VMEM_TOPDOWN: down from the top, then below each boundary it crosses.
+ */
+static bool vt_fit_top(const struct vt_req *r, unsigned long start,
+		       unsigned long last, unsigned long *addrp)
+{
+	vt_wide lo = max(start, r->minaddr), hi = min(last, r->maxaddr);
+	vt_wide a, rem, b;
+	int i;
+
+	if (hi + 1 < lo + r->size)
+		return false;
+	a = hi + 1 - r->size;
+	for (i = 0; i < 4; i++) {
+		rem = (a % r->align + r->align - r->phase % r->align) %
+		      r->align;
+		if (a < rem || a - rem < lo)
+			return false;
+		a -= rem;
+		if (!r->nocross ||
+		    a / r->nocross == (a + r->size - 1) / r->nocross) {
+			*addrp = (unsigned long)a;
+			return true;
+		}
+		b = (a + r->size - 1) / r->nocross * r->nocross;
+		if (b < r->size)
+			return false;
+		a = b - r->size;
+	}
+	return false;
 }
 
 static bool vt_meets(const struct vt_req *r, unsigned long addr)
@@ -650,12 +694,24 @@ static int vt_check_arena(int idx)
 		total += v->span[i].size;
 	for (i = 0; i < nimp; i++) {
 		imported += vt_imp[i].size;
-		/* An imported span wholly free goes back at once. */
+		/*
+		 * An imported span wholly free goes back at once, unless it
+		 * never held anything: a custom import that could not serve
+		 * the request it was made for leaves it as space.
+		 */
 		for (j = 0; j < v->nalloc; j++)
 			if (v->alloc[j].addr >= vt_imp[i].addr &&
 			    v->alloc[j].addr <= vt_last(&vt_imp[i]))
 				break;
-		if (j == v->nalloc)
+		for (k = 0; k < a->nrec; k++)
+			if (a->rec[k].addr == vt_imp[i].addr &&
+			    a->rec[k].size == vt_imp[i].size)
+				break;
+		if (j < v->nalloc && k < a->nrec)
+			a->rec[k].used = true;
+		if (j == v->nalloc &&
+		    (a->kind != VT_K_CUSTOM || k == a->nrec ||
+		     a->rec[k].used))
 			return vt_fail("%s: imported span [%#lx, +%#lx) is wholly free",
 				       a->name, vt_imp[i].addr,
 				       vt_imp[i].size);
@@ -999,8 +1055,8 @@ static void vt_rotors_unknown_above(int idx)
 static struct vt_blk vt_pre[VT_MAX_SEGS], vt_ppre[VT_MAX_SEGS];
 
 static int vt_check_policy(struct vt_arena *a, unsigned int policy,
-			   const struct vt_req *r, bool constrained,
-			   const struct vt_blk *runs, int n,
+			   bool topdown, const struct vt_req *r,
+			   bool constrained, const struct vt_blk *runs, int n,
 			   unsigned long addr, int chosen)
 {
 	unsigned int might = __fls(r->size);
@@ -1018,10 +1074,17 @@ static int vt_check_policy(struct vt_arena *a, unsigned int policy,
 				       ", none" : "");
 		return 0;
 	}
-	if (!vt_fit(r, &runs[chosen], &lowest) || lowest != addr)
+	if (topdown) {
+		if (!vt_fit_top(r, runs[chosen].addr, vt_last(&runs[chosen]),
+				&want) || want != addr)
+			return vt_fail("%s: top-down took %#lx in [%#lx, +%#lx), whose highest fit is %#lx",
+				       a->name, addr, runs[chosen].addr,
+				       runs[chosen].size, want);
+	} else if (!vt_fit(r, &runs[chosen], &lowest) || lowest != addr) {
 		return vt_fail("%s: took %#lx in [%#lx, +%#lx), whose lowest fit is %#lx",
 			       a->name, addr, runs[chosen].addr,
 			       runs[chosen].size, lowest);
+	}
 	if (policy == VMEM_BESTFIT) {
 		for (i = 0; i < n; i++)
 			if (runs[i].size < runs[chosen].size &&
@@ -1119,7 +1182,8 @@ static int vt_do_alloc(int idx)
 	bool burst = vt_burst > 0;
 	unsigned int policy = burst ? 0 : vt_policies[vt_below(4)];
 	unsigned int sleep = vt_chance(4) ? VMEM_SLEEP : VMEM_NOSLEEP;
-	unsigned int flags = sleep | policy;
+	unsigned int topdown = !burst && vt_chance(4) ? VMEM_TOPDOWN : 0;
+	unsigned int flags = sleep | policy | topdown;
 	bool x = !burst && vt_chance(2), valid, prefit = false, constrained;
 	bool via_cache, flags_ok = true, killed, cached;
 	unsigned long raw, addr = 0xdeadbeef, fitaddr;
@@ -1137,7 +1201,8 @@ static int vt_do_alloc(int idx)
 		static const unsigned int bad[] = {
 			VMEM_SLEEP | VMEM_NOSLEEP, 0, VMEM_INSTANTFIT,
 			VMEM_NOSLEEP | VMEM_BESTFIT | VMEM_NEXTFIT,
-			VMEM_SLEEP | 0x100, VMEM_NOSLEEP | VMEM_ALLOC << 12,
+			VMEM_SLEEP | 0x200, VMEM_NOSLEEP | VMEM_ALLOC << 12,
+			VMEM_TOPDOWN,
 		};
 
 		flags = bad[vt_below(ARRAY_SIZE(bad))];
@@ -1147,7 +1212,7 @@ static int vt_do_alloc(int idx)
 	constrained = r.align > a->q || r.phase || r.nocross || r.minaddr ||
 		      r.maxaddr != VMEM_ADDR_MAX;
 	via_cache = !x && vm->nqcache && valid && r.size <= vm->qcache_max &&
-		    policy != VMEM_NEXTFIT;
+		    policy != VMEM_NEXTFIT && !topdown;
 	vt_describe("%s %s %s flags %#x", x ? "xalloc" : "alloc", a->name,
 		    vt_req_str(&r, raw), flags);
 
@@ -1165,12 +1230,17 @@ static int vt_do_alloc(int idx)
 	}
 	vt_snap(a, &s);
 	vt_freed_in_import = false;
+	if (idx == VT_LEAF && valid && !via_cache) {
+		vt_inflight = &r;
+		vt_inflight_flags = flags;
+	}
 	if (x)
 		ret = vmem_xalloc(vm, raw, r.align == a->q && vt_chance(2) ?
 				  0 : r.align, r.phase, r.nocross, r.minaddr,
 				  r.maxaddr, flags, &addr);
 	else
 		ret = vmem_alloc(vm, raw, flags, &addr);
+	vt_inflight = NULL;
 	if (vt_failed)
 		return -1;
 	if (!vt_chance(3) && !x)	/* NULL out-parameter: -EINVAL */
@@ -1257,8 +1327,9 @@ static int vt_do_alloc(int idx)
 		if (vm->stats.import != s.st.import)
 			return vt_fail("%s imported though it had room",
 				       a->name);
-		if (vt_check_policy(a, policy, &r, constrained, vt_pre, n,
-				    addr, chosen))
+		if (vt_check_policy(a, policy,
+				    topdown && policy != VMEM_NEXTFIT, &r,
+				    constrained, vt_pre, n, addr, chosen))
 			return -1;
 	}
 	if (policy == VMEM_NEXTFIT) {
@@ -1457,8 +1528,14 @@ static int vt_leaf_of(struct vmem *source)
 	return VT_LEAF;
 }
 
-static int vt_import(struct vmem *source, unsigned long size,
-		     unsigned int vmflag, unsigned long *addrp)
+/*
+ * Import @size for leaf from @source, misbehaving now and then; with
+ * @honour, the constraints of vt_ximport() are met when the source can
+ * (its quantum divides them).
+ */
+static int vt_import_span(struct vmem *source, unsigned long size,
+			  unsigned int vmflag, const struct vt_req *honour,
+			  unsigned long *addrp)
 {
 	int idx = vt_leaf_of(source), ret, i;
 	struct vt_arena *a, *s;
@@ -1518,15 +1595,20 @@ static int vt_import(struct vmem *source, unsigned long size,
 		goto done;
 	}
 	align = max(a->q, s->q);
-	ret = vmem_xalloc(source, size, align, 0, 0, VMEM_ADDR_MIN,
-			  VMEM_ADDR_MAX, vmflag, &rec.raddr);
+	if (honour && !(honour->align % s->q) && !(honour->phase % s->q))
+		ret = vmem_xalloc(source, size, honour->align, honour->phase,
+				  honour->nocross, honour->minaddr,
+				  honour->maxaddr, vmflag, &rec.raddr);
+	else
+		ret = vmem_xalloc(source, size, align, 0, 0, VMEM_ADDR_MIN,
+				  VMEM_ADDR_MAX, vmflag, &rec.raddr);
 	if (ret)
 		return ret;
 	rec.rsize = size;
 	rec.real = true;
 	rec.x = true;
 	rec.addr = rec.raddr;
-	if (a->q > 1 && vt_chance(12))	/* misaligned on purpose */
+	if (a->q > 1 && !honour && vt_chance(12)) /* misaligned on purpose */
 		rec.addr += a->q / 2;
 done:
 	rec.size = size;
@@ -1545,6 +1627,77 @@ done:
 	a->rec[a->nrec++] = rec;
 	*addrp = rec.addr;
 	return 0;
+}
+
+static int vt_import(struct vmem *source, unsigned long size,
+		     unsigned int vmflag, unsigned long *addrp)
+{
+	return vt_import_span(source, size, vmflag, NULL, addrp);
+}
+
+#define VT_PLACEMENT	(VMEM_INSTANTFIT | VMEM_BESTFIT | VMEM_NEXTFIT | \
+			 VMEM_TOPDOWN)
+
+/*
+ * Leaf's import when vmem_xcreate() made it: the request's exact
+ * constraints arrive (checked against vt_inflight), and the span may be
+ * larger than asked, meet them, or not.
+ */
+static int vt_ximport(void *arg, unsigned long *sizep, unsigned long align,
+		      unsigned long phase, unsigned long nocross,
+		      unsigned long minaddr, unsigned long maxaddr,
+		      unsigned int vmflag, unsigned long *addrp)
+{
+	struct vt_arena *a = arg;
+	struct vt_req want = {
+		.size = *sizep, .align = align, .phase = phase,
+		.nocross = nocross, .minaddr = minaddr, .maxaddr = maxaddr,
+	};
+	unsigned long size = *sizep, iq;
+	int ret;
+
+	if (a != &vt_w[VT_LEAF] || !a->vm || !a->xcreated)
+		return vt_fail("ximport with the wrong arg");
+	iq = a->import_quantum;
+	if (vt_inflight) {
+		const struct vt_req *r = vt_inflight;
+		bool big = iq && !r->nocross && r->size <= ULONG_MAX - iq &&
+			   size == (r->size + iq - 1) / iq * iq;
+
+		if ((size != r->size && !big) || align != r->align ||
+		    phase != r->phase || nocross != r->nocross ||
+		    minaddr != r->minaddr || maxaddr != r->maxaddr ||
+		    (vmflag & VT_PLACEMENT) !=
+		    (vt_inflight_flags & VT_PLACEMENT))
+			return vt_fail("%s: ximport of %#lx align %#lx phase %#lx nocross %#lx min %#lx max %#lx flags %#x",
+				       a->name, size, align, phase, nocross,
+				       minaddr, maxaddr, vmflag);
+	}
+	if (vt_chance(4)) {		/* more than asked */
+		unsigned long k = 1 + vt_below(4);
+
+		if (a->q <= ULONG_MAX / 8 && size <= ULONG_MAX - k * a->q)
+			size += k * a->q;
+	}
+	ret = vt_import_span(vt_w[a->parent].vm, size, vmflag,
+			     vt_chance(3) ? NULL : &want, addrp);
+	if (!ret)
+		*sizep = size;
+	return ret;
+}
+
+static void vt_release(struct vmem *source, unsigned long addr,
+		       unsigned long size);
+
+static void vt_xrelease(void *arg, unsigned long addr, unsigned long size)
+{
+	struct vt_arena *a = arg;
+
+	if (a != &vt_w[VT_LEAF] || !a->vm || !a->xcreated) {
+		vt_fail("xrelease with the wrong arg");
+		return;
+	}
+	vt_release(vt_w[a->parent].vm, addr, size);
 }
 
 static void vt_release(struct vmem *source, unsigned long addr,
@@ -1600,6 +1753,8 @@ static void vt_reset(int idx)
 	a->nlive = 0;
 	a->nrec = 0;
 	a->rotor = VT_ROTOR_NONE;
+	a->xcreated = false;
+	a->import_quantum = 0;
 }
 
 static int vt_do_destroy(int idx)
@@ -1611,6 +1766,14 @@ static int vt_do_destroy(int idx)
 	int i, nclient = 0;
 
 	for (i = 0; i < VT_NARENAS; i++) {
+		/*
+		 * Through import functions of its own, vmem does not know
+		 * leaf imports from here: keeping the source alive is the
+		 * client's business.
+		 */
+		if (vt_alive(i) && vt_w[i].parent == idx &&
+		    vt_w[i].xcreated && vt_w[i].kind == VT_K_CUSTOM)
+			return 0;
 		if (vt_alive(i) && vt_w[i].parent == idx) {
 			vt_describe("destroy %s, which %s imports from",
 				    a->name, vt_w[i].name);
@@ -1658,7 +1821,9 @@ static int vt_do_create(int idx)
 	unsigned long q, base = 0, size = 0, qmax = 0, expect_qmax;
 	long tags = vmem_tags_live(), live = shim_allocs_live;
 	unsigned int flags = vt_chance(2) ? VMEM_SLEEP : VMEM_NOSLEEP;
-	bool valid = true;
+	bool valid = true, xc = a->kind != VT_K_EXPLICIT && vt_chance(2);
+	struct vmem_args args = { 0 };
+	long bad_errno = -EINVAL;
 	struct vmem *vm;
 	struct vt_snap s = { .faults = shim_faults };
 
@@ -1723,11 +1888,71 @@ static int vt_do_create(int idx)
 		(flags == VMEM_SLEEP || flags == VMEM_NOSLEEP) &&
 		(!size || (!((base | size) & (q - 1)) &&
 			   base + (size - 1) >= base));
-	vt_describe("create %s quantum %#lx span [%#lx, +%#lx) qcache_max %#lx flags %#x",
-		    a->name, q, base, size, qmax, flags);
-	vm = vmem_create(a->name, base, size, q, imp, rel, src, qmax, flags);
+	if (xc) {
+		args.base = base;
+		args.size = size;
+		args.quantum = q;
+		args.qcache_max = qmax;
+		if (a->kind == VT_K_CUSTOM) {
+			args.ximport = imp ? vt_ximport : NULL;
+			args.xrelease = rel ? vt_xrelease : NULL;
+			args.arg = a;
+		} else {
+			args.source = src;
+		}
+		if (idx != VT_ROOT && vt_chance(2))
+			args.import_quantum = q <= ULONG_MAX / 16 ?
+					      q * (1 + vt_below(9)) : q;
+		switch (vt_below(16)) {
+		case 0:		/* a source and import functions */
+			if (src) {
+				args.source = src;
+				args.ximport = vt_ximport;
+				args.xrelease = vt_xrelease;
+				valid = false;
+			}
+			break;
+		case 1:		/* an import quantum not of whole quanta */
+			if (q > 1) {
+				args.import_quantum = q + q / 2;
+				valid = false;
+			}
+			break;
+		case 2:		/* an import quantum and nothing to import */
+			if (idx == VT_ROOT) {
+				args.import_quantum = q;
+				valid = false;
+			}
+			break;
+		case 3:		/* flags vmem does not know */
+			args.flags = 0x10 << vt_below(8);
+			valid = false;
+			break;
+		case 4:		/* owners: not built */
+			args.flags = VMEM_ARENA_DEBUG;
+			if (valid)
+				bad_errno = -EOPNOTSUPP;
+			valid = false;
+			break;
+		}
+		vt_describe("xcreate %s quantum %#lx span [%#lx, +%#lx) qcache_max %#lx import_quantum %#lx flags %#x/%#x",
+			    a->name, q, base, size, qmax,
+			    args.import_quantum, args.flags, flags);
+		if (vt_chance(64)) {
+			vm = vmem_xcreate(a->name, NULL, flags);
+			valid = false;
+			bad_errno = -EINVAL;
+		} else {
+			vm = vmem_xcreate(a->name, &args, flags);
+		}
+	} else {
+		vt_describe("create %s quantum %#lx span [%#lx, +%#lx) qcache_max %#lx flags %#x",
+			    a->name, q, base, size, qmax, flags);
+		vm = vmem_create(a->name, base, size, q, imp, rel, src, qmax,
+				 flags);
+	}
 	if (!valid) {
-		if (PTR_ERR(vm) != -EINVAL)
+		if (PTR_ERR(vm) != bad_errno)
 			return vt_fail("invalid create gave %ld", PTR_ERR(vm));
 	} else if (IS_ERR(vm)) {
 		if (PTR_ERR(vm) != -ENOMEM || shim_faults == s.faults)
@@ -1748,6 +1973,8 @@ static int vt_do_create(int idx)
 	vt_reset(idx);
 	a->vm = vm;
 	a->q = q;
+	a->xcreated = xc;
+	a->import_quantum = args.import_quantum;
 	a->qcache_max = expect_qmax;
 	if (size)
 		a->own[a->nown++] = (struct vt_blk){ base, size, 0, -1, 0 };
@@ -1904,6 +2131,17 @@ static int vt_drain(void)
 			vt_forget(a, i);
 		}
 		vmem_qcache_purge(a->vm);
+		/*
+		 * Spans leaf keeps that never served a request stay until it
+		 * goes: then (after sub, which imports from it) it goes.
+		 */
+		if (order[k] == VT_LEAF && a->nrec) {
+			if (vt_alive(VT_SUB) && vt_do_destroy(VT_SUB))
+				return -1;
+			if (vt_do_destroy(VT_LEAF))
+				return -1;
+			vt_describe("free everything and purge the caches");
+		}
 	}
 	shim_flush_work();
 	if (vt_check_all() || vt_check_hashes())

@@ -51,6 +51,12 @@ struct vmem;
 #define VMEM_INSTANTFIT	0x00000010U	/* O(1): head of first list that must fit */
 #define VMEM_BESTFIT	0x00000020U	/* smallest free segment that fits */
 #define VMEM_NEXTFIT	0x00000040U	/* first fit after the last allocation */
+/*
+ * ... and optionally: place the block at the highest suitable address of
+ * the free segment the policy chose (every constraint still holds).  No
+ * effect with VMEM_NEXTFIT.  vmem_alloc() then bypasses the quantum caches.
+ */
+#define VMEM_TOPDOWN	0x00000100U
 
 /* Segment types, for vmem_size() and vmem_walk(). */
 #define VMEM_ALLOC	0x01U
@@ -68,6 +74,71 @@ typedef int (vmem_import_t)(struct vmem *source, unsigned long size,
 typedef void (vmem_release_t)(struct vmem *source, unsigned long addr,
 			      unsigned long size);
 
+/**
+ * typedef vmem_ximport_t - Import a span for vmem_xcreate()'s arena.
+ * @arg: &vmem_args.arg.
+ * @sizep: In: the size the arena needs, a multiple of its quantum.  Out:
+ *         the size imported, at least that and a multiple of the quantum.
+ * @align: Alignment of the request that needs the span (a power of two).
+ * @phase: Its phase: the block starts @phase past a multiple of @align.
+ * @nocross: Its boundary not to cross, or 0.
+ * @minaddr: Its lowest allowed start.
+ * @maxaddr: Its highest allowed last resource, inclusive.
+ * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP, the fit policy and %VMEM_TOPDOWN
+ *          of the request.
+ * @addrp: The start of the imported span is stored here.
+ *
+ * A span that lets [*@addrp, *@addrp + *@sizep) meet the constraints as one
+ * block serves the request; any other is kept as space all the same.  Called
+ * without the arena's lock, in the context of the allocation that needs it.
+ *
+ * Return: 0, or a negative errno (the allocation then fails with -ENOMEM,
+ * or -EINTR when that is what the import returned).
+ */
+typedef int (vmem_ximport_t)(void *arg, unsigned long *sizep,
+			     unsigned long align, unsigned long phase,
+			     unsigned long nocross, unsigned long minaddr,
+			     unsigned long maxaddr, unsigned int vmflag,
+			     unsigned long *addrp);
+typedef void (vmem_xrelease_t)(void *arg, unsigned long addr,
+			       unsigned long size);
+
+/**
+ * struct vmem_args - Every option of vmem_xcreate().
+ * @base: Start of the initial span, a multiple of @quantum.
+ * @size: Size of the initial span, a multiple of @quantum; 0 for none.
+ * @quantum: Unit of allocation, a power of two.
+ * @qcache_max: As vmem_create()'s.
+ * @source: Arena to import from with vmem_xalloc(), passing constraints on;
+ *          or NULL.
+ * @ximport: Or else: the function that imports spans, with @xrelease.
+ * @xrelease: Gives an imported span back, whole, as @ximport returned it.
+ * @arg: Passed to @ximport and @xrelease.
+ * @import_quantum: 0, or a multiple of @quantum: the arena imports
+ *                  roundup(need, @import_quantum) at a time, so that many
+ *                  small allocations cost the source few calls.
+ * @flags: %VMEM_ARENA_* flags.
+ */
+struct vmem_args {
+	unsigned long base, size;
+	unsigned long quantum;
+	unsigned long qcache_max;
+	struct vmem *source;
+	vmem_ximport_t *ximport;
+	vmem_xrelease_t *xrelease;
+	void *arg;
+	unsigned long import_quantum;
+	unsigned int flags;
+};
+
+/*
+ * vmem_args.flags: record who allocated each segment (stack depot).  Not
+ * built yet: vmem_xcreate() refuses it with -EOPNOTSUPP.
+ */
+#define VMEM_ARENA_DEBUG	0x00000001U
+
+struct vmem *vmem_xcreate(const char *name, const struct vmem_args *args,
+			  unsigned int vmflag);
 struct vmem *vmem_create(const char *name, unsigned long base,
 			 unsigned long size, unsigned long quantum,
 			 vmem_import_t *import, vmem_release_t *release,

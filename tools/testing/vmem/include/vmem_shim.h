@@ -65,6 +65,7 @@ typedef unsigned int gfp_t;
 #define clamp_t(t, v, lo, hi)	min((t)max((t)(v), (t)(lo)), (t)(hi))
 #define min_t(t, a, b)		min((t)(a), (t)(b))
 #define round_up(x, y)		((((x) - 1) | ((__typeof__(x))((y) - 1))) + 1)
+#define roundup(x, y)		((((x) + (y) - 1) / (y)) * (y))
 #define swap(a, b) \
 	do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
 #define struct_size(p, member, n) \
