@@ -325,11 +325,21 @@ static void import_quantum_one_span(struct kunit *test)
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 0);
 	VMEM_TEST_EXPECT_SIZES(test, root, 0, ROOT_SIZE);
 
-	/* A boundary not to cross: the import is not enlarged past it. */
-	KUNIT_ASSERT_EQ(test, vmem_xalloc(vm, 0x100, 0, 0, 0x200, 0,
+	/*
+	 * A boundary not to cross: the import is not enlarged past it (a
+	 * block of 0x1000 at phase 0x80 would cross 0x200) ...
+	 */
+	KUNIT_ASSERT_EQ(test, vmem_xalloc(vm, 0x100, 0x100, 0x80, 0x200, 0,
 					  ULONG_MAX, VMEM_NOSLEEP, &a), 0);
+	KUNIT_EXPECT_EQ(test, a & 0xff, 0x80UL);
 	KUNIT_EXPECT_EQ(test, a / 0x200, (a + 0xff) / 0x200);
-	KUNIT_EXPECT_LE(test, vm->mem_import, 0x200UL);
+	KUNIT_EXPECT_EQ(test, vm->mem_import, 0x100UL);
+	vmem_xfree(vm, a, 0x100);
+	/* ... but up to it, where the block fits between two boundaries. */
+	KUNIT_ASSERT_EQ(test, vmem_xalloc(vm, 0x100, 0, 0, 0x1000, 0,
+					  ULONG_MAX, VMEM_NOSLEEP, &a), 0);
+	KUNIT_EXPECT_EQ(test, vm->mem_import, 0x1000UL);
+	KUNIT_EXPECT_EQ(test, vm->stats.import, 3ULL);
 	vmem_xfree(vm, a, 0x100);
 	VMEM_TEST_EXPECT_SIZES(test, root, 0, ROOT_SIZE);
 }

@@ -960,18 +960,21 @@ static void vmem_release(struct vmem *vm, unsigned long addr,
 
 /*
  * How much to import for @r: a multiple of the import quantum, where a
- * block that large can meet the request's constraints (no boundary not to
- * cross, a window wide enough); else just the request.
+ * block that large can meet the request's constraints (it fits between
+ * two boundaries not to cross at its phase, and in the window); else just
+ * the request.
  */
 static unsigned long vmem_import_size(struct vmem *vm,
 				      const struct vmem_req *r)
 {
 	unsigned long iq = vm->import_quantum, size;
 
-	if (!iq || r->nocross || r->size > ULONG_MAX - (iq - 1))
+	if (!iq || r->size > ULONG_MAX - (iq - 1))
 		return r->size;
 	size = roundup(r->size, iq);
 	if (size - 1 > r->maxaddr - r->minaddr)
+		return r->size;
+	if (r->nocross && size > r->nocross - (r->phase & (r->nocross - 1)))
 		return r->size;
 	return size;
 }
@@ -1427,8 +1430,9 @@ int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
  * placement request for this one block).  Instant fit takes a segment in
  * constant time and never fails while some free segment could hold the
  * request; %VMEM_TOPDOWN takes the highest part of that same segment.  An
- * arena with a source imports from it when it has no space.  Has the type vmem_import_t, so that an arena can
- * name it as the import function of another.
+ * arena with a source imports from it when it has no space.  Has the type
+ * vmem_import_t, so that an arena can name it as the import function of
+ * another.
  *
  * Context: Any context with %VMEM_NOSLEEP (on PREEMPT_RT, any that may
  * take a spinlock_t).  Process context with %VMEM_SLEEP: may sleep for

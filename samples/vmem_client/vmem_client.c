@@ -2,17 +2,24 @@
 /*
  * vmem_client: a sample driver that uses vmem.ko through <linux/vmem.h>.
  *
- * It plays three parts a real driver might:
+ * It plays four parts a real driver might:
  *
  *  - an identifier allocator: "client-pids" hands out PID-like identifiers
  *    in [300, 32768) with next fit, so that a freed identifier is not handed
  *    out again at once;
  *  - a device address space: "client-dev" is a 1 GiB window of a device's
  *    address space with a 4 KiB quantum, and each of a few device contexts
- *    gets an arena of its own ("client-ctxN") that imports from it.  The
+ *    gets an arena of its own ("client-ctxN") that imports from it, made
+ *    with vmem_xcreate(): the first three import 64 KiB at a time (an
+ *    import quantum), so that their many small buffers cost the device
+ *    arena few calls; the last imports as needed, for comparison.  The
  *    contexts allocate DMA-style buffers with vmem_xalloc(): aligned, not
  *    crossing 64 KiB or 1 MiB boundaries, below the device's highest
  *    address; freeing them all gives every imported span back;
+ *  - a DMA32-friendly I/O address space: "client-iova" places the buffers
+ *    of capable devices with VMEM_TOPDOWN, from the top down, so that the
+ *    low addresses stay free for a device that can only reach the first
+ *    256 MiB, whose buffers are packed down from that limit;
  *  - a shared pool under load: "client-mt" is used at once by a kernel
  *    thread on every online CPU, by a thread with hard interrupts disabled
  *    and by a hard-interrupt timer, all with VMEM_NOSLEEP, while a bitmap of
@@ -67,7 +74,17 @@
 #define CLIENT_DEV_MAXADDR	(CLIENT_DEV_BASE + SZ_512M - 1)
 #define CLIENT_DEV_PAGES	(CLIENT_DEV_SIZE / CLIENT_DEV_QUANTUM)
 #define CLIENT_NR_CTX		4
+#define CLIENT_NR_CTX_IQ	3	/* contexts with an import quantum */
+#define CLIENT_CTX_IMPORT	SZ_64K	/* their import quantum */
 #define CLIENT_BUFS		64	/* buffers per context and round */
+
+/* I/O addresses [64 KiB, 1 GiB); a limited device reaches below 256 MiB. */
+#define CLIENT_IOVA_BASE	SZ_64K
+#define CLIENT_IOVA_END		SZ_1G
+#define CLIENT_IOVA_LIMIT	SZ_256M
+#define CLIENT_IOVA_QUANTUM	SZ_4K
+#define CLIENT_IOVA_HIGH	48	/* buffers of capable devices */
+#define CLIENT_IOVA_LOW		16	/* buffers of the limited device */
 
 /* The shared pool: 64 Ki resources, 0 included, 1 to 64 at a time. */
 #define CLIENT_MT_SIZE		65536UL
@@ -133,7 +150,8 @@ struct client_worker {
 #endif
 
 static DEFINE_SPINLOCK(client_atomic_lock);
-static struct client_arena pids, dev, ctx[CLIENT_NR_CTX], mt;
+static struct client_arena pids, dev, ctx[CLIENT_NR_CTX], mt, iova;
+static struct client_buf iova_bufs[CLIENT_IOVA_HIGH + CLIENT_IOVA_LOW];
 static unsigned long pid_live[CLIENT_PIDS];
 static bool pid_held[CLIENT_PIDS];
 static struct client_buf bufs[CLIENT_NR_CTX][CLIENT_BUFS];
@@ -167,17 +185,26 @@ static void client_check(bool ok, const char *check, const char *fmt, ...)
 static int client_arena_create(struct client_arena *ca, const char *name,
 			       unsigned long base, unsigned long size,
 			       unsigned long quantum, struct client_arena *src,
-			       unsigned long qcache_max)
+			       unsigned long qcache_max,
+			       unsigned long import_quantum)
 {
+	struct vmem_args args = {
+		.base = base,
+		.size = size,
+		.quantum = quantum,
+		.qcache_max = qcache_max,
+		.source = src ? src->vm : NULL,
+		.import_quantum = import_quantum,
+	};
+
 	strscpy(ca->name, name, sizeof(ca->name));
 	ca->quantum = quantum;
 	atomic_long_set(&ca->allocs, 0);
 	atomic_long_set(&ca->frees, 0);
 	atomic_long_set(&ca->fails, 0);
-	ca->vm = vmem_create(ca->name, base, size, quantum, NULL, NULL,
-			     src ? src->vm : NULL, qcache_max, VMEM_SLEEP);
+	ca->vm = vmem_xcreate(ca->name, &args, VMEM_SLEEP);
 	if (IS_ERR(ca->vm)) {
-		pr_err("vmem_create('%s'): %ld\n", name, PTR_ERR(ca->vm));
+		pr_err("vmem_xcreate('%s'): %ld\n", name, PTR_ERR(ca->vm));
 		return PTR_ERR(ca->vm);
 	}
 	return 0;
@@ -236,7 +263,8 @@ static int client_pids(void)
 	int ret;
 
 	ret = client_arena_create(&pids, "client-pids", CLIENT_PID_MIN,
-				  CLIENT_PID_END - CLIENT_PID_MIN, 1, NULL, 0);
+				  CLIENT_PID_END - CLIENT_PID_MIN, 1, NULL, 0,
+				  0);
 	if (ret)
 		return ret;
 
@@ -405,10 +433,28 @@ static void client_walk_count(void *arg, unsigned long addr,
 	(*(unsigned long *)arg)++;
 }
 
+/* Spans of a context: how many, and how many are not whole imports. */
+struct client_spans {
+	unsigned long n;
+	unsigned long odd;
+	unsigned long import_quantum;
+};
+
+static void client_walk_span(void *arg, unsigned long addr,
+			     unsigned long size)
+{
+	struct client_spans *sp = arg;
+
+	sp->n++;
+	if (sp->import_quantum && size % sp->import_quantum)
+		sp->odd++;
+}
+
 static int client_dev(void)
 {
 	unsigned int bad = 0, overlaps = 0, fails, c, i;
-	unsigned long imported = 0, inuse, segs, want;
+	unsigned long imported = 0, inuse, segs, want, bufs_iq = 0;
+	struct client_spans sp, spans_iq = { 0 };
 	bool returned = true, sizes = true;
 	struct rnd_state rnd;
 	char name[VMEM_NAME_MAX];
@@ -418,13 +464,16 @@ static int client_dev(void)
 	if (!dev_map)
 		return -ENOMEM;
 	ret = client_arena_create(&dev, "client-dev", CLIENT_DEV_BASE,
-				  CLIENT_DEV_SIZE, CLIENT_DEV_QUANTUM, NULL, 0);
+				  CLIENT_DEV_SIZE, CLIENT_DEV_QUANTUM, NULL, 0,
+				  0);
 	if (ret)
 		return ret;
 	for (c = 0; c < CLIENT_NR_CTX; c++) {
 		snprintf(name, sizeof(name), "client-ctx%u", c);
 		ret = client_arena_create(&ctx[c], name, 0, 0,
-					  CLIENT_DEV_QUANTUM, &dev, 0);
+					  CLIENT_DEV_QUANTUM, &dev, 0,
+					  c < CLIENT_NR_CTX_IQ ?
+					  CLIENT_CTX_IMPORT : 0);
 		if (ret)
 			return ret;
 	}
@@ -464,6 +513,13 @@ static int client_dev(void)
 		if (segs != want)
 			sizes = false;
 		imported += vmem_size(ctx[c].vm, VMEM_ALLOC | VMEM_FREE);
+		if (c >= CLIENT_NR_CTX_IQ)
+			continue;
+		sp = (struct client_spans){ .import_quantum = CLIENT_CTX_IMPORT };
+		vmem_walk(ctx[c].vm, VMEM_SPAN, client_walk_span, &sp);
+		spans_iq.n += sp.n;
+		spans_iq.odd += sp.odd;
+		bufs_iq += want;
 	}
 	client_check(!bad, "dev-constraints",
 		     "%u buffers of 4 KiB..2 MiB, aligned, within [%#lx, %#lx], not crossing 64 KiB / 1 MiB",
@@ -475,11 +531,94 @@ static int client_dev(void)
 	client_check(!fails, "dev-no-failures", "%u failed allocations", fails);
 	client_check(sizes, "dev-accounting",
 		     "vmem_size() and vmem_walk() of each context match its live buffers");
+	client_check(!spans_iq.odd && spans_iq.n < bufs_iq,
+		     "dev-import-quantum",
+		     "%lu live buffers of the contexts with an import quantum in %lu spans, %lu of them not whole %lu KiB imports",
+		     bufs_iq, spans_iq.n, spans_iq.odd,
+		     (unsigned long)CLIENT_CTX_IMPORT / SZ_1K);
 	client_check(vmem_size(dev.vm, VMEM_ALLOC) == imported &&
 		     vmem_contains(dev.vm, CLIENT_DEV_BASE, CLIENT_DEV_SIZE) &&
 		     vmem_size(dev.vm, VMEM_ALLOC | VMEM_FREE) == CLIENT_DEV_SIZE,
 		     "dev-imports", "%s: %lu bytes in use, the contexts imported %lu",
 		     dev.name, vmem_size(dev.vm, VMEM_ALLOC), imported);
+	return 0;
+}
+
+/* === A DMA32-friendly I/O address space === */
+
+/*
+ * Capable devices' buffers first, with VMEM_TOPDOWN: each at the top of the
+ * one free segment, so they pack down from the end.  Then the limited
+ * device's, with vmem_xalloc() below its limit, also top-down: they pack
+ * down from the limit, and the addresses below stay free in one piece.
+ */
+static int client_iova(void)
+{
+	unsigned long size, addr, high = 0, low = 0, hmin = ULONG_MAX, lmin;
+	bool placed_high = true, placed_low = true, low_free;
+	struct client_buf *b;
+	struct rnd_state rnd;
+	unsigned int i;
+	int ret;
+
+	ret = client_arena_create(&iova, "client-iova", CLIENT_IOVA_BASE,
+				  CLIENT_IOVA_END - CLIENT_IOVA_BASE,
+				  CLIENT_IOVA_QUANTUM, NULL, 0, 0);
+	if (ret)
+		return ret;
+	prandom_seed_state(&rnd, 0x696f7661ULL);
+	lmin = CLIENT_IOVA_LIMIT;
+	for (i = 0; i < ARRAY_SIZE(iova_bufs); i++) {
+		b = &iova_bufs[i];
+		size = CLIENT_IOVA_QUANTUM * (1 + prandom_u32_state(&rnd) % 16);
+		if (i < CLIENT_IOVA_HIGH)
+			ret = vmem_alloc(iova.vm, size,
+					 VMEM_SLEEP | VMEM_TOPDOWN, &addr);
+		else
+			ret = vmem_xalloc(iova.vm, size, 0, 0, 0,
+					  VMEM_ADDR_MIN, CLIENT_IOVA_LIMIT - 1,
+					  VMEM_SLEEP | VMEM_TOPDOWN, &addr);
+		if (ret) {
+			atomic_long_inc(&iova.fails);
+			continue;
+		}
+		atomic_long_inc(&iova.allocs);
+		b->addr = addr;
+		b->size = size;
+		b->live = true;
+		if (i < CLIENT_IOVA_HIGH) {
+			/* Right below the previous one. */
+			placed_high &= addr + size == CLIENT_IOVA_END - high;
+			high += size;
+			hmin = min(hmin, addr);
+		} else {
+			placed_low &= addr + size == CLIENT_IOVA_LIMIT - low;
+			low += size;
+			lmin = min(lmin, addr);
+		}
+	}
+	client_check(placed_high && !atomic_long_read(&iova.fails),
+		     "iova-topdown",
+		     "%u buffers of capable devices packed down from the end: [%#lx, %#lx)",
+		     CLIENT_IOVA_HIGH, hmin, (unsigned long)CLIENT_IOVA_END);
+	client_check(placed_low, "iova-dma32",
+		     "%u buffers of the limited device packed down from its limit: [%#lx, %#lx)",
+		     CLIENT_IOVA_LOW, lmin, (unsigned long)CLIENT_IOVA_LIMIT);
+	/* Below them, one free piece: it can be allocated whole. */
+	low_free = !vmem_xalloc(iova.vm, lmin - CLIENT_IOVA_BASE, 0, 0, 0,
+				CLIENT_IOVA_BASE, lmin - 1, VMEM_NOSLEEP,
+				&addr);
+	if (low_free) {
+		atomic_long_inc(&iova.allocs);
+		vmem_xfree(iova.vm, addr, lmin - CLIENT_IOVA_BASE);
+		atomic_long_inc(&iova.frees);
+	} else {
+		atomic_long_inc(&iova.fails);
+	}
+	client_check(low_free && vmem_size(iova.vm, VMEM_ALLOC) == high + low,
+		     "iova-low-free", "[%#lx, %#lx) free in one piece, %lu bytes in use",
+		     (unsigned long)CLIENT_IOVA_BASE, lmin,
+		     vmem_size(iova.vm, VMEM_ALLOC));
 	return 0;
 }
 
@@ -630,7 +769,7 @@ static int client_mt(const char *name, unsigned long qcache_max,
 	snprintf(check[3], sizeof(check[3]), "%s-%s", tag, CLIENT_TIMER_CTX);
 	snprintf(check[4], sizeof(check[4]), "%s-empty", tag);
 	ret = client_arena_create(&mt, name, 0, CLIENT_MT_SIZE, 1, NULL,
-				  qcache_max);
+				  qcache_max, 0);
 	if (ret)
 		goto out;
 
@@ -734,8 +873,13 @@ static int client_report_show(struct seq_file *m, void *v)
 	for (c = 0; c < CLIENT_NR_CTX; c++)
 		client_arena_report(m, &ctx[c]);
 	client_arena_report(m, &mt);
+	client_arena_report(m, &iova);
 	for (i = 0; i < CLIENT_PIDS; i++)
 		client_report_live(m, &pids, pid_live[i], 1);
+	for (i = 0; i < ARRAY_SIZE(iova_bufs); i++)
+		if (iova_bufs[i].live)
+			client_report_live(m, &iova, iova_bufs[i].addr,
+					   iova_bufs[i].size);
 	for (c = 0; c < CLIENT_NR_CTX; c++)
 		for (i = 0; i < CLIENT_BUFS; i++)
 			if (bufs[c][i].live)
@@ -769,6 +913,18 @@ static void client_teardown(void)
 		pid_held[i] = false;
 	}
 	client_arena_destroy(&pids);
+	for (i = 0; i < ARRAY_SIZE(iova_bufs); i++) {
+		if (!iova_bufs[i].live || IS_ERR_OR_NULL(iova.vm))
+			continue;
+		if (i < CLIENT_IOVA_HIGH)	/* from vmem_alloc() */
+			vmem_free(iova.vm, iova_bufs[i].addr,
+				  iova_bufs[i].size);
+		else
+			vmem_xfree(iova.vm, iova_bufs[i].addr,
+				   iova_bufs[i].size);
+		iova_bufs[i].live = false;
+	}
+	client_arena_destroy(&iova);
 	client_arena_destroy(&mt);
 	bitmap_free(dev_map);
 	bitmap_free(mt_map);
@@ -782,6 +938,8 @@ static int __init client_init(void)
 	ret = client_pids();
 	if (!ret)
 		ret = client_dev();
+	if (!ret)
+		ret = client_iova();
 	/*
 	 * The pool twice: first with quantum caches, every CPU's magazines
 	 * at work at once, then without, the arena that stays for debugfs.
@@ -803,6 +961,7 @@ static int __init client_init(void)
 	for (c = 0; c < CLIENT_NR_CTX; c++)
 		client_arena_report(NULL, &ctx[c]);
 	client_arena_report(NULL, &mt);
+	client_arena_report(NULL, &iova);
 	client_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("report", 0400, client_debugfs, NULL,
 			    &client_report_fops);

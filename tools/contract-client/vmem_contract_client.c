@@ -13,7 +13,11 @@
  *   every CPU, the whole arena can be allocated at once;
  * - an arena that grew to thousands of allocations and was emptied again
  *   (contract_emptied, kept until unload) is small again: the test script
- *   reads its hash_buckets in debugfs.
+ *   reads its hash_buckets in debugfs;
+ * - the additions: vmem_xcreate() with a vmem source and with import
+ *   functions of its own, an import quantum, an import larger than asked,
+ *   the request's constraints reaching the import function, VMEM_TOPDOWN,
+ *   and arguments that contradict each other refused.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -237,6 +241,148 @@ out:
 	return ret;
 }
 
+/* === Additions === */
+
+#define ADD_BASE	0x100000UL
+#define ADD_SIZE	0x100000UL
+#define ADD_IQ		0x1000UL
+
+/* What the import function of its own saw. */
+struct contract_import {
+	struct vmem *source;
+	unsigned int imports, releases;
+	unsigned long align, phase, grown, released;
+};
+
+static int contract_ximport(void *arg, unsigned long *sizep,
+			    unsigned long align, unsigned long phase,
+			    unsigned long nocross, unsigned long minaddr,
+			    unsigned long maxaddr, unsigned int vmflag,
+			    unsigned long *addrp)
+{
+	struct contract_import *ci = arg;
+	unsigned long size = *sizep + ADD_IQ;	/* more than asked */
+	int ret;
+
+	ci->imports++;
+	ci->align = align;
+	ci->phase = phase;
+	ret = vmem_xalloc(ci->source, size, align, phase, nocross, minaddr,
+			  maxaddr, vmflag, addrp);
+	if (!ret) {
+		*sizep = size;
+		ci->grown = size;
+	}
+	return ret;
+}
+
+static void contract_xrelease(void *arg, unsigned long addr,
+			      unsigned long size)
+{
+	struct contract_import *ci = arg;
+
+	ci->releases++;
+	ci->released = size;
+	vmem_xfree(ci->source, addr, size);
+}
+
+static int contract_client_additions(void)
+{
+	struct contract_import ci = { };
+	struct vmem_args args = {
+		.base = ADD_BASE, .size = ADD_SIZE, .quantum = 0x100,
+	};
+	struct vmem *root, *child = NULL, *bad;
+	unsigned long addr[16], a, total;
+	int i, ret = -EINVAL;
+
+	root = vmem_xcreate("contract_root", &args, VMEM_SLEEP);
+	if (IS_ERR(root))
+		return PTR_ERR(root);
+	ci.source = root;
+
+	/* A vmem source and an import quantum: 16 blocks, one import. */
+	args = (struct vmem_args){ .quantum = 0x100, .source = root,
+				   .import_quantum = ADD_IQ };
+	child = vmem_xcreate("contract_iq", &args, VMEM_SLEEP);
+	if (IS_ERR(child)) {
+		ret = PTR_ERR(child);
+		child = NULL;
+		goto out;
+	}
+	for (i = 0; i < 16; i++)
+		if (vmem_alloc(child, 0x100, VMEM_SLEEP, &addr[i]))
+			goto out;
+	total = vmem_size(child, VMEM_ALLOC | VMEM_FREE);
+	for (i = 0; i < 16; i++)
+		vmem_free(child, addr[i], 0x100);
+	if (total != ADD_IQ || vmem_size(child, VMEM_ALLOC | VMEM_FREE) ||
+	    vmem_size(root, VMEM_ALLOC)) {
+		pr_err("import quantum: 16 blocks in %#lx imported\n", total);
+		goto out;
+	}
+	vmem_destroy(child);
+
+	/* Import functions of its own: constraints in, a larger span out. */
+	args = (struct vmem_args){ .quantum = 0x100, .ximport = contract_ximport,
+				   .xrelease = contract_xrelease, .arg = &ci,
+				   .import_quantum = ADD_IQ };
+	child = vmem_xcreate("contract_ximport", &args, VMEM_SLEEP);
+	if (IS_ERR(child)) {
+		ret = PTR_ERR(child);
+		child = NULL;
+		goto out;
+	}
+	if (vmem_xalloc(child, 0x200, 0x800, 0x100, 0, 0, VMEM_ADDR_MAX,
+			VMEM_NOSLEEP, &a))
+		goto out;
+	total = vmem_size(child, VMEM_ALLOC | VMEM_FREE);
+	vmem_xfree(child, a, 0x200);
+	if ((a - 0x100) % 0x800 || ci.imports != 1 || ci.align != 0x800 ||
+	    ci.phase != 0x100 || total != 2 * ADD_IQ || ci.releases != 1 ||
+	    ci.released != total) {
+		pr_err("ximport: block %#lx, %u imports (align %#lx phase %#lx), span %#lx, %u releases of %#lx\n",
+		       a, ci.imports, ci.align, ci.phase, total, ci.releases,
+		       ci.released);
+		goto out;
+	}
+
+	/* Top-down: the highest fit, constraints kept. */
+	if (vmem_alloc(root, 0x100, VMEM_NOSLEEP | VMEM_TOPDOWN, &a))
+		goto out;
+	vmem_free(root, a, 0x100);
+	if (a != ADD_BASE + ADD_SIZE - 0x100) {
+		pr_err("VMEM_TOPDOWN: %#lx\n", a);
+		goto out;
+	}
+	if (vmem_xalloc(root, 0x100, 0x1000, 0x200, 0, 0, VMEM_ADDR_MAX,
+			VMEM_NOSLEEP | VMEM_BESTFIT | VMEM_TOPDOWN, &a))
+		goto out;
+	vmem_xfree(root, a, 0x100);
+	if (a != ADD_BASE + ADD_SIZE - 0x1000 + 0x200) {
+		pr_err("VMEM_TOPDOWN with align and phase: %#lx\n", a);
+		goto out;
+	}
+
+	/* A source and import functions at once: refused. */
+	args.source = root;
+	bad = vmem_xcreate("contract_bad", &args, VMEM_SLEEP);
+	if (PTR_ERR_OR_ZERO(bad) != -EINVAL) {
+		pr_err("vmem_xcreate() with a source and ximport: %d\n",
+		       PTR_ERR_OR_ZERO(bad));
+		if (!IS_ERR(bad))
+			vmem_destroy(bad);
+		goto out;
+	}
+	ret = 0;
+out:
+	vmem_destroy(child);
+	vmem_destroy(root);
+	if (ret)
+		pr_err("additions failed: %d\n", ret);
+	return ret;
+}
+
 static int __init contract_client_smoke(void)
 {
 	unsigned long addr, xaddr, walked = 0;
@@ -282,6 +428,8 @@ static int __init contract_client_init(void)
 		ret = contract_client_cached_wake();
 	if (!ret)
 		ret = contract_client_all_back();
+	if (!ret)
+		ret = contract_client_additions();
 	if (!ret)
 		ret = contract_client_emptied();
 	if (ret) {

@@ -434,6 +434,8 @@ def check_client_debugfs(c, snap, report):
         diff += [f"missing: {a:#x}-{b:#x} {s}" for a, b, s in sorted(theirs - mine)]
         c.check(True, f"debugfs {name}: allocated segments are {what} ({len(mine)})", diff)
 
+    check_client_placement(c, snap)
+
     dev = snap.stats.get("client-dev", {})
     sums = {k: sum(snap.stats.get(ch, {}).get(k, 0) for ch in children)
             for k in ("import", "release", "mem_import")}
@@ -442,6 +444,54 @@ def check_client_debugfs(c, snap, report):
             f"debugfs client-dev: {dev.get('alloc')} allocs, {dev.get('free')} frees, "
             f"{dev.get('mem_inuse')} bytes are the contexts' imports "
             f"({sums['import']}, {sums['release']}, {sums['mem_import']})")
+
+
+# The sample's import quantum of client-ctx0..2 (client-ctx3 has none), and
+# the I/O address space of client-iova: its end and the limited device's
+# limit, below which buffers pack down.
+CLIENT_CTX_IMPORT = 64 << 10
+CLIENT_IOVA_END = 1 << 30
+CLIENT_IOVA_LIMIT = 256 << 20
+
+
+def runs(segs, kind):
+    """Segments of one type merged where they touch: (first, last) pairs."""
+    out = []
+    for _, first, last, _ in sorted(s for s in segs if s[0] == kind):
+        if out and out[-1][1] + 1 == first:
+            out[-1] = (out[-1][0], last)
+        else:
+            out.append((first, last))
+    return out
+
+
+def check_client_placement(c, snap):
+    """What debugfs shows of the sample's import quantum and VMEM_TOPDOWN."""
+    for n in range(4):
+        name = f"client-ctx{n}"
+        stats, segs = snap.stats.get(name), snap.segs.get(name)
+        if stats is None or segs is None:
+            continue
+        want = CLIENT_CTX_IMPORT if n < 3 else 0
+        spans = [s for s in segs if s[0] == "import"]
+        odd = [f"{a:#x}-{b:#x} {sz}" for _, a, b, sz in spans if want and sz % want]
+        allocs = sum(1 for s in segs if s[0] == "alloc")
+        problems = [f"import_quantum {stats.get('import_quantum')}, want {want}"] \
+            if stats.get("import_quantum") != want else []
+        problems += [f"span not whole imports: {o}" for o in odd]
+        if want and allocs and len(spans) >= allocs:
+            problems.append(f"{len(spans)} spans for {allocs} buffers")
+        c.check(True, f"debugfs {name}: import_quantum {want}, {len(spans)} spans "
+                f"for {allocs} buffers", problems)
+    segs = snap.segs.get("client-iova")
+    if segs is not None:
+        got = runs(segs, "alloc")
+        ends = sorted(last + 1 for _, last in got)
+        c.check(ends == [CLIENT_IOVA_LIMIT, CLIENT_IOVA_END],
+                "debugfs client-iova: top-down buffers packed below the end "
+                "and below the 256 MiB limit",
+                [f"allocated runs: {[(hex(a), hex(b)) for a, b in got]}"]
+                if ends != [CLIENT_IOVA_LIMIT, CLIENT_IOVA_END] else [])
 
 
 def check_misuse(c, block):

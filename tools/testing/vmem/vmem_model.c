@@ -1077,7 +1077,7 @@ static int vt_check_policy(struct vt_arena *a, unsigned int policy,
 	if (topdown) {
 		if (!vt_fit_top(r, runs[chosen].addr, vt_last(&runs[chosen]),
 				&want) || want != addr)
-			return vt_fail("%s: top-down took %#lx in [%#lx, +%#lx), whose highest fit is %#lx",
+			return vt_fail("%s: top-down took %#lx in [%#lx, +%#lx), highest fit %#lx",
 				       a->name, addr, runs[chosen].addr,
 				       runs[chosen].size, want);
 	} else if (!vt_fit(r, &runs[chosen], &lowest) || lowest != addr) {
@@ -1661,15 +1661,17 @@ static int vt_ximport(void *arg, unsigned long *sizep, unsigned long align,
 	iq = a->import_quantum;
 	if (vt_inflight) {
 		const struct vt_req *r = vt_inflight;
-		bool big = iq && !r->nocross && r->size <= ULONG_MAX - iq &&
-			   size == (r->size + iq - 1) / iq * iq;
+		vt_wide up = iq ? ((vt_wide)r->size + iq - 1) / iq * iq : 0;
+		bool big = iq && size == up && up - 1 <= r->maxaddr - r->minaddr &&
+			   (!r->nocross ||
+			    up <= r->nocross - (r->phase & (r->nocross - 1)));
 
 		if ((size != r->size && !big) || align != r->align ||
 		    phase != r->phase || nocross != r->nocross ||
 		    minaddr != r->minaddr || maxaddr != r->maxaddr ||
 		    (vmflag & VT_PLACEMENT) !=
 		    (vt_inflight_flags & VT_PLACEMENT))
-			return vt_fail("%s: ximport of %#lx align %#lx phase %#lx nocross %#lx min %#lx max %#lx flags %#x",
+			return vt_fail("%s: ximport %#lx %#lx/%#lx/%#lx [%#lx, %#lx] %#x",
 				       a->name, size, align, phase, nocross,
 				       minaddr, maxaddr, vmflag);
 	}
@@ -1935,7 +1937,7 @@ static int vt_do_create(int idx)
 			valid = false;
 			break;
 		}
-		vt_describe("xcreate %s quantum %#lx span [%#lx, +%#lx) qcache_max %#lx import_quantum %#lx flags %#x/%#x",
+		vt_describe("xcreate %s q %#lx span [%#lx, +%#lx) qcache %#lx iq %#lx %#x/%#x",
 			    a->name, q, base, size, qmax,
 			    args.import_quantum, args.flags, flags);
 		if (vt_chance(64)) {
