@@ -44,9 +44,16 @@
  *
  * Constrained allocation (vmem_xalloc()) applies alignment, phase, a
  * boundary not to cross and an inclusive address window to every candidate
- * segment with overflow-safe arithmetic (vmem_fit()).  An arena that imports
- * from another arena passes the constraints on to it, sizing the import so
- * that the constraint holds inside the span it gets back.
+ * segment with overflow-safe arithmetic (vmem_fit()).  VMEM_TOPDOWN keeps
+ * the policy's choice of segment and takes the highest fit in it
+ * (vmem_fit_top()).
+ *
+ * Imports take one path, a vmem_ximport_t that gets the size needed and the
+ * request's constraints: a vmem source's vmem_xalloc(), sizing the import
+ * so that the constraint holds inside the span it gets back; the import
+ * function of vmem_create(), padded for the alignment; or the caller's own
+ * (vmem_xcreate()).  With an import quantum the arena first asks, without
+ * sleeping, for a multiple of it, then for what it needs.
  *
  * Locking: one spinlock per arena, taken with interrupts saved, so that
  * VMEM_NOSLEEP allocation and every free work in any context, hard

@@ -710,7 +710,7 @@ def cmd_summary(args):
         for name in snap.arenas or {}:
             st = snap.stats.get(name, {})
             out.append(f"  {name:<12} " + " ".join(f"{st.get(k, '-'):>10}" for k in keys))
-        for name in ("client-dev", "client-ctx0"):
+        for name in ("client-dev", "client-ctx0", "client-iova"):
             segs = snap.segs.get(name, [])
             if not segs:
                 continue

@@ -100,6 +100,16 @@ typedef int (vmem_ximport_t)(void *arg, unsigned long *sizep,
 			     unsigned long nocross, unsigned long minaddr,
 			     unsigned long maxaddr, unsigned int vmflag,
 			     unsigned long *addrp);
+/**
+ * typedef vmem_xrelease_t - Give back a span a vmem_ximport_t imported.
+ * @arg: &vmem_args.arg.
+ * @addr: The span's start, as the import returned it.
+ * @size: Its size, as the import reported it in *sizep.
+ *
+ * Called without the arena's lock, from a free that leaves the span wholly
+ * free (in any context a free may be called from: it must not sleep), from
+ * an allocation that turned out not to need it, and from vmem_destroy().
+ */
 typedef void (vmem_xrelease_t)(void *arg, unsigned long addr,
 			       unsigned long size);
 
