@@ -17,9 +17,9 @@
  *
  * each with a quantum of its own, and any of them with quantum caches now
  * and then; made by vmem_create() or vmem_xcreate() (with an import
- * quantum now and then, and bad arguments).  Operations (create, add, alloc and xalloc with every policy
- * and random constraints, runs of the smallest cached size, free and bad
- * frees, destroy with allocations and imported spans still there, queries,
+ * quantum now and then, and bad arguments).  Operations (create, add,
+ * alloc and xalloc with every policy, VMEM_TOPDOWN and random
+ * constraints, runs of the smallest cached size, free and bad frees, destroy with allocations and imported spans still there, queries,
  * deferred work, CPU migration, cache reaping) come from a seeded generator
  * or from the fuzzer's bytes.  After every operation every live arena is
  * checked:
@@ -31,7 +31,8 @@
  * - what is allocated equals what the model says: the test's blocks, the
  *   spans the arena's importers took from it, the quantum caches' slabs;
  *   the free segments are the spans less that; no imported span is wholly
- *   free, but one of leaf's that never served a request (kept as space); the counters (mem_inuse, mem_total, mem_import, vmem_size(),
+ *   free, but one of leaf's that never served a request (kept as space);
+ *   the counters (mem_inuse, mem_total, mem_import, vmem_size(),
  *   stats.alloc/free/fail/wait/bad_free/import/release) agree;
  * - boundary tags: none leaked, the reserve bounded;
  * - the footprint (vmem_invariants.c): no slab of a quantum cache without
@@ -42,8 +43,8 @@
  * every constraint met, success whenever the arena had a free segment that
  * fits (and then no import), instant fit taking the first power-of-two list
  * that must fit, best fit the smallest segment that fits, next fit the first
- * fit after the rotor, VMEM_TOPDOWN the highest fit of the chosen segment, -ENOMEM from an importing arena only when its
- * source had nothing to give, -EINTR exactly when a sleeping wait was
+ * fit after the rotor, VMEM_TOPDOWN the highest fit of the chosen segment,
+ * -ENOMEM from an importing arena only when its source had nothing to give, -EINTR exactly when a sleeping wait was
  * killed (single-threaded, every wait is).  Bad frees change nothing and
  * print one warning naming the arena, the address and the size.
  *
