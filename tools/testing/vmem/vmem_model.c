@@ -19,9 +19,10 @@
  * and then; made by vmem_create() or vmem_xcreate() (with an import
  * quantum now and then, and bad arguments).  Operations (create, add,
  * alloc and xalloc with every policy, VMEM_TOPDOWN and random
- * constraints, runs of the smallest cached size, free and bad frees, destroy with allocations and imported spans still there, queries,
- * deferred work, CPU migration, cache reaping) come from a seeded generator
- * or from the fuzzer's bytes.  After every operation every live arena is
+ * constraints, runs of the smallest cached size, free and bad frees,
+ * destroy with allocations and imported spans still there, queries,
+ * deferred work, CPU migration, cache reaping) come from a seeded
+ * generator or from the fuzzer's bytes.  After every operation every live arena is
  * checked:
  *
  * - vmem_check(), and an independent walk of the arena's lists, freelists
