@@ -45,8 +45,9 @@
  * fits (and then no import), instant fit taking the first power-of-two list
  * that must fit, best fit the smallest segment that fits, next fit the first
  * fit after the rotor, VMEM_TOPDOWN the highest fit of the chosen segment,
- * -ENOMEM from an importing arena only when its source had nothing to give, -EINTR exactly when a sleeping wait was
- * killed (single-threaded, every wait is).  Bad frees change nothing and
+ * -ENOMEM from an importing arena only when its source had nothing to
+ * give, -EINTR exactly when a sleeping wait was killed (single-threaded,
+ * every wait is).  Bad frees change nothing and
  * print one warning naming the arena, the address and the size.
  *
  * At the end, every other run frees every block and purges the caches
