@@ -22,8 +22,8 @@
  * constraints, runs of the smallest cached size, free and bad frees,
  * destroy with allocations and imported spans still there, queries,
  * deferred work, CPU migration, cache reaping) come from a seeded
- * generator or from the fuzzer's bytes.  After every operation every live arena is
- * checked:
+ * generator or from the fuzzer's bytes.  After every operation every live
+ * arena is checked:
  *
  * - vmem_check(), and an independent walk of the arena's lists, freelists
  *   and hash: segments in order, spans tiled exactly, free neighbours
