@@ -20,6 +20,8 @@
 /* What the custom import function saw and is to do. */
 struct ximp {
 	struct vmem *source;	/* imports with vmem_xalloc() from here */
+	struct vmem *importer;	/* the arena calling, once known */
+	bool lock_held;		/* called with its lock held */
 	unsigned int imports;
 	unsigned int releases;
 	unsigned long released;	/* bytes */
@@ -42,6 +44,8 @@ static int test_ximport(void *arg, unsigned long *sizep, unsigned long align,
 	int ret;
 
 	x->imports++;
+	if (x->importer && vmem_test_lock_held(x->importer))
+		x->lock_held = true;
 	x->size = *sizep;
 	x->align = align;
 	x->phase = phase;
@@ -67,6 +71,8 @@ static void test_xrelease(void *arg, unsigned long addr, unsigned long size)
 	struct ximp *x = arg;
 
 	x->releases++;
+	if (x->importer && vmem_test_lock_held(x->importer))
+		x->lock_held = true;
 	x->released += size;
 	vmem_xfree(x->source, addr - x->offset,
 		   x->bad_size ? x->size + x->grow : size);
@@ -116,7 +122,8 @@ static struct vmem *make_xchild(struct kunit *test, struct ximp *x,
 		.import_quantum = iq,
 	};
 
-	return xcreate(test, "kunit-xchild", &args);
+	x->importer = xcreate(test, "kunit-xchild", &args);
+	return x->importer;
 }
 
 /* === Arguments === */
@@ -375,6 +382,7 @@ static void ximport_gets_constraints(struct kunit *test)
 	KUNIT_EXPECT_LE(test, a + 0x6f, ROOT_BASE + 0x20000 - 1);
 	vmem_xfree(vm, a, 0x70);
 	KUNIT_EXPECT_EQ(test, x.releases, 1U);
+	KUNIT_EXPECT_FALSE(test, x.lock_held);
 
 	/* An unconstrained vmem_alloc(): quantum alignment, the full window. */
 	a = vmem_test_alloc(test, vm, 0x25, VMEM_SLEEP);
@@ -464,15 +472,62 @@ static void ximport_span_misses_constraints(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, x.releases, 1U);
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 0);
 
-	/* Kept again, then destroy gives it back. */
+	/*
+	 * Kept again; while it is unused, the next such span goes straight
+	 * back: failing requests do not pile spans up.  Destroy gives the
+	 * kept one back.
+	 */
 	KUNIT_EXPECT_EQ(test, vmem_xalloc(vm, 0x100, 0x10000, 0, 0, 0,
 					  ULONG_MAX, VMEM_SLEEP, &a),
 			-ENOMEM);
 	KUNIT_EXPECT_EQ(test, x.releases, 1U);
+	for (b = 0; b < 20; b++)
+		KUNIT_EXPECT_EQ(test, vmem_xalloc(vm, 0x100, 0x10000, 0, 0, 0,
+						  ULONG_MAX, VMEM_NOSLEEP, &a),
+				-ENOMEM);
+	KUNIT_EXPECT_EQ(test, x.imports, 22U);
+	KUNIT_EXPECT_EQ(test, x.releases, 21U);
+	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 0x100);
+	KUNIT_EXPECT_FALSE(test, x.lock_held);
 	vmem_test_destroy(test, vm);
-	KUNIT_EXPECT_EQ(test, x.releases, 2U);
+	KUNIT_EXPECT_EQ(test, x.releases, 22U);
 	VMEM_TEST_EXPECT_SIZES(test, root, 16, ROOT_SIZE - 16);
 	vmem_free(root, ROOT_BASE, 16);
+}
+
+/* vmem_create()'s own import function: the same bound. */
+static int plain_import(struct vmem *source, unsigned long size,
+			unsigned int vmflag, unsigned long *addrp)
+{
+	return vmem_alloc(source, size, vmflag, addrp);
+}
+
+static void plain_release(struct vmem *source, unsigned long addr,
+			  unsigned long size)
+{
+	vmem_free(source, addr, size);
+}
+
+static void create_import_misses_window(struct kunit *test)
+{
+	struct vmem *root = vmem_test_create(test, 0x100000, 0x1000, 16);
+	struct vmem *vm = vmem_test_create_qc(test, "kunit-plain", 0, 0, 16,
+					      plain_import, plain_release,
+					      root, 64, VMEM_SLEEP);
+	unsigned long a;
+	unsigned int i;
+
+	/* Its import cannot aim at a window: the spans land elsewhere. */
+	for (i = 0; i < 16; i++)
+		KUNIT_EXPECT_EQ(test, vmem_xalloc(vm, 0x100, 0, 0, 0,
+						  0x100f00, 0x100fff,
+						  VMEM_NOSLEEP, &a),
+				-ENOMEM);
+	KUNIT_EXPECT_LE(test, vm->mem_import, 0x100UL);
+	KUNIT_EXPECT_EQ(test, vm->stats.import - vm->stats.release, 1ULL);
+	/* The source is not drained by it. */
+	a = vmem_test_alloc(test, root, 0x800, VMEM_NOSLEEP);
+	vmem_free(root, a, 0x800);
 }
 
 /* Spans an arena cannot use go straight back, with a warning. */
@@ -707,6 +762,7 @@ static struct kunit_case vmem_xcreate_cases[] = {
 	KUNIT_CASE(ximport_gets_constraints),
 	KUNIT_CASE(ximport_grows_size),
 	KUNIT_CASE(ximport_span_misses_constraints),
+	KUNIT_CASE(create_import_misses_window),
 	KUNIT_CASE(ximport_unusable_spans),
 	KUNIT_CASE(topdown_placement),
 	KUNIT_CASE(topdown_random),

@@ -511,14 +511,21 @@ static struct vmem_seg *vmem_span_add(struct vmem *vm, unsigned long base,
  * If @span is imported and wholly free, take it out of the arena and return
  * true: the caller gives it back to the source once the lock is dropped.
  */
+/* Is the span wholly free: one free segment as large as the span? */
+static bool vmem_span_unused(struct vmem *vm, struct vmem_seg *span)
+{
+	struct vmem_seg *seg = vmem_seg_next(vm, span);
+
+	return seg && seg->type == VMEM_SEG_FREE && seg->size == span->size;
+}
+
 static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 {
 	struct vmem_seg *seg = vmem_seg_next(vm, span), *idx;
 	u64 steps = 0;
 
 	lockdep_assert_held(&vm->lock);
-	if (!span->imported || !seg || seg->type != VMEM_SEG_FREE ||
-	    seg->size != span->size)
+	if (!span->imported || !vmem_span_unused(vm, span))
 		return false;
 
 	/*
@@ -533,6 +540,8 @@ static bool vmem_span_remove_if_free(struct vmem *vm, struct vmem_seg *span)
 	if (WARN_ON_ONCE(!idx || idx->span != span))
 		return false;
 
+	if (vm->kept == span)
+		vm->kept = NULL;
 	vmem_freelist_delete(vm, seg);
 	list_del(&seg->seglist);
 	list_del(&span->seglist);
@@ -817,7 +826,8 @@ static bool vmem_alloc_locked(struct vmem *vm, const struct vmem_req *r,
 		return false;
 	/* The same segment, its highest fit: the search stays as it was. */
 	if ((vmflag & VMEM_TOPDOWN) && policy != VMEM_NEXTFIT)
-		vmem_fit_top(r, seg->start, vmem_seg_last(seg), &addr);
+		WARN_ON_ONCE(!vmem_fit_top(r, seg->start, vmem_seg_last(seg),
+					   &addr));
 
 	vmem_seg_carve(vm, seg, addr, r->size);
 	if (policy == VMEM_NEXTFIT) {
@@ -989,16 +999,19 @@ static unsigned long vmem_import_size(struct vmem *vm,
 /*
  * Import a span that can hold @r and allocate from it (or from whatever
  * space the arena has by then).  With an import quantum, the larger import
- * is tried first without waiting or purging, then the request's own size
- * as the caller asked: nothing fails that an import of the exact size
- * would have met.  A span that cannot hold the request (an import function
- * that ignored the constraints) is kept as space, and the request fails.
+ * is tried first with VMEM_NOSLEEP (and, from a vmem source, without
+ * purging), then the request's own size as the caller asked: nothing fails
+ * that an import of the exact size would have met.  Once the larger import
+ * failed, *@big_failed says so and the request does not try it again.  A
+ * span that cannot hold the request (an import function that ignored the
+ * constraints) is kept as space, and the request fails; one such unused
+ * span at a time (vm->kept), so that failing requests cannot pile them up.
  * Called and returns with the lock held; drops it around the calls to the
  * source.
  */
 static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 		       unsigned int vmflag, unsigned long *flags,
-		       unsigned long *addrp)
+		       bool *big_failed, unsigned long *addrp)
 	__must_hold(&vm->lock)
 {
 	/* A vmem source gets VMEM_NOPURGE; other functions, public flags. */
@@ -1007,6 +1020,8 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 	struct vmem_seg *span;
 	int ret = -ENOMEM;
 
+	if (*big_failed)
+		asked = r->size;
 	spin_unlock_irqrestore(&vm->lock, *flags);
 
 	if (asked > r->size) {
@@ -1018,8 +1033,10 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 		ret = vm->ximport(vm->import_arg, &size, r->align, r->phase,
 				  r->nocross, r->minaddr, r->maxaddr, bflag,
 				  &addr);
-		if (ret)
+		if (ret) {
 			asked = r->size;
+			*big_failed = true;
+		}
 	}
 	if (asked == r->size) {
 		size = asked;
@@ -1051,8 +1068,15 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 	}
 	vm->stats.import++;
 
-	if (!vmem_alloc_locked(vm, r, vmflag, addrp))
-		return -ENOMEM;
+	if (!vmem_alloc_locked(vm, r, vmflag, addrp)) {
+		/* Good space all the same, unless an unused one is kept. */
+		ret = -ENOMEM;
+		if (vm->kept && vmem_span_unused(vm, vm->kept) &&
+		    vmem_span_remove_if_free(vm, span))
+			goto give_back;
+		vm->kept = span;
+		return ret;
+	}
 	/* Space appeared elsewhere meanwhile and served it: give it back. */
 	if (vmem_span_remove_if_free(vm, span))
 		goto give_back;
@@ -1196,7 +1220,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 			 unsigned int vmflag, unsigned long *addrp)
 {
 	bool can_purge = !(vmflag & VMEM_NOPURGE);
-	bool unbalanced, purged = false, waiting = false;
+	bool unbalanced, purged = false, waiting = false, big_failed = false;
 	unsigned long flags, gen, registered = 0;
 	long timeout;
 	LIST_HEAD(spare);
@@ -1227,7 +1251,8 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 				iflag = (vmflag & ~VMEM_SLEEP) | VMEM_NOSLEEP;
 			else if (purged && (vmflag & VMEM_NOSLEEP))
 				iflag |= VMEM_NOPURGE;
-			ret = vmem_import(vm, r, iflag, &flags, addrp);
+			ret = vmem_import(vm, r, iflag, &flags, &big_failed,
+					  addrp);
 			if (ret != -ENOMEM || purged || !can_purge)
 				break;
 		} else if (!vmem_can_ever_fit(vm, r)) {
@@ -1351,6 +1376,8 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 	r.constrained = align > vm->quantum || phase || nocross ||
 			minaddr != VMEM_ADDR_MIN || maxaddr != VMEM_ADDR_MAX;
 	r.cached = false;
+	if (vmflag & VMEM_NEXTFIT)	/* no effect, down to the sources */
+		vmflag &= ~VMEM_TOPDOWN;
 	return vmem_do_alloc(vm, &r, vmflag, addrp);
 }
 
@@ -1476,6 +1503,8 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 	}
 	r.size = size;
 	r.align = vm->quantum;
+	if (vmflag & VMEM_NEXTFIT)
+		vmflag &= ~VMEM_TOPDOWN;
 	return vmem_do_alloc(vm, &r, vmflag, addrp);
 }
 
@@ -1852,9 +1881,10 @@ static struct vmem *vmem_arena_create(const char *name,
  * constraints and the flags of the request, and @args->arg.  The import
  * function may import more than asked: what it reports in *sizep becomes
  * one span, whose unused part serves later requests.  A span that cannot
- * hold the request is kept as space, and the request fails with -ENOMEM.
- * With @args->import_quantum, an arena asks for roundup(need,
- * import_quantum) first (without sleeping; then for what it needs, as the
+ * hold the request is kept as space (one unused such span at a time), and
+ * the request fails with -ENOMEM.  With @args->import_quantum, an arena
+ * asks for roundup(need, import_quantum) first where a block that large can
+ * meet the request (with %VMEM_NOSLEEP; then for what it needs, as the
  * caller asked).  An imported span goes back through vmem_xfree() of the
  * source or @args->xrelease, whole, when all of it is free, and at
  * vmem_destroy().

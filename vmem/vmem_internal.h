@@ -301,6 +301,9 @@ struct vmem_qcache_stats {
  * @hash_work: Deferred resize of @hash_table.
  * @nbusy: Allocated segments (entries in @hash_table).
  * @nfree: Free segments.
+ * @kept: An imported span that could not serve the request it was imported
+ *        for, kept as space; while it is unused, another such span goes
+ *        back at once.
  * @reserve: Boundary tags ready for use under @lock (linked by seglist).
  * @nreserve: Tags on @reserve.
  * @rotor: %VMEM_NEXTFIT: the segment where the next search starts.
@@ -366,6 +369,7 @@ struct vmem {
 	unsigned long nbusy;
 	unsigned long nfree;
 
+	struct vmem_seg *kept;
 	struct list_head reserve;
 	unsigned int nreserve;
 

@@ -662,7 +662,7 @@ static int vt_check_arena(int idx)
 	struct vt_view *v = &vt_v;
 	unsigned long inuse = 0, total = 0, imported = 0, client = 0;
 	const char *err = vmem_check(vm);
-	int i, j, k, nexp = 0, nimp, nruns;
+	int i, j, k, nexp = 0, nimp, nruns, nkept = 0;
 
 	if (err)
 		return vt_fail("%s: vmem_check: %s", a->name, err);
@@ -718,7 +718,8 @@ static int vt_check_arena(int idx)
 			a->rec[k].used = true;
 		if (j == v->nalloc &&
 		    (a->kind != VT_K_CUSTOM || k == a->nrec ||
-		     a->rec[k].used))
+		     a->rec[k].used || nkept++ ||
+		     !vm->kept || vm->kept->start != vt_imp[i].addr))
 			return vt_fail("%s: imported span [%#lx, +%#lx) is wholly free",
 				       a->name, vt_imp[i].addr,
 				       vt_imp[i].size);
@@ -1239,7 +1240,9 @@ static int vt_do_alloc(int idx)
 	vt_freed_in_import = false;
 	if (idx == VT_LEAF && valid && !via_cache) {
 		vt_inflight = &r;
-		vt_inflight_flags = flags;
+		/* VMEM_TOPDOWN has no effect with next fit, down the stack. */
+		vt_inflight_flags = policy == VMEM_NEXTFIT ?
+				    flags & ~VMEM_TOPDOWN : flags;
 	}
 	if (x)
 		ret = vmem_xalloc(vm, raw, r.align == a->q && vt_chance(2) ?

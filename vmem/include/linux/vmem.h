@@ -77,8 +77,11 @@ typedef void (vmem_release_t)(struct vmem *source, unsigned long addr,
 /**
  * typedef vmem_ximport_t - Import a span for vmem_xcreate()'s arena.
  * @arg: &vmem_args.arg.
- * @sizep: In: the size the arena needs, a multiple of its quantum.  Out:
- *         the size imported, at least that and a multiple of the quantum.
+ * @sizep: In: the size the arena asks for, a multiple of its quantum: what
+ *         the request needs, or that rounded up to the import quantum
+ *         (then with %VMEM_NOSLEEP; the exact size is asked next if that
+ *         fails).  Out: the size imported, at least that and a multiple of
+ *         the quantum.
  * @align: Alignment of the request that needs the span (a power of two).
  * @phase: Its phase: the block starts @phase past a multiple of @align.
  * @nocross: Its boundary not to cross, or 0.
@@ -89,11 +92,15 @@ typedef void (vmem_release_t)(struct vmem *source, unsigned long addr,
  * @addrp: The start of the imported span is stored here.
  *
  * A span that lets [*@addrp, *@addrp + *@sizep) meet the constraints as one
- * block serves the request; any other is kept as space all the same.  Called
- * without the arena's lock, in the context of the allocation that needs it.
+ * block serves the request; any other is kept as space all the same (one
+ * unused such span at a time; the next goes straight back).  Called without
+ * the arena's lock, in the context of the allocation that needs it (with
+ * %VMEM_NOSLEEP: any context the allocation may be made in).
  *
- * Return: 0, or a negative errno (the allocation then fails with -ENOMEM,
- * or -EINTR when that is what the import returned).
+ * Return: 0, or a negative errno.  The arena then asks for the exact size
+ * if it asked for more, and may ask again after taking back what its
+ * quantum caches hold; else the allocation fails with -ENOMEM (-EINTR when
+ * that is what the import returned).
  */
 typedef int (vmem_ximport_t)(void *arg, unsigned long *sizep,
 			     unsigned long align, unsigned long phase,
@@ -124,9 +131,11 @@ typedef void (vmem_xrelease_t)(void *arg, unsigned long addr,
  * @ximport: Or else: the function that imports spans, with @xrelease.
  * @xrelease: Gives an imported span back, whole, as @ximport returned it.
  * @arg: Passed to @ximport and @xrelease.
- * @import_quantum: 0, or a multiple of @quantum: the arena imports
- *                  roundup(need, @import_quantum) at a time, so that many
- *                  small allocations cost the source few calls.
+ * @import_quantum: 0, or a multiple of @quantum: the arena asks for
+ *                  roundup(need, @import_quantum) first, wherever a block
+ *                  that large can meet the request (it fits the window,
+ *                  and between two multiples of nocross at its phase), so
+ *                  that many small allocations cost the source few calls.
  * @flags: %VMEM_ARENA_* flags.
  */
 struct vmem_args {
