@@ -81,6 +81,8 @@
 #include <linux/lockdep.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -1092,6 +1094,48 @@ give_back:
 /* === Allocation and free === */
 
 /*
+ * Fault injection (struct vmem_fail): should this allocation of @size fail
+ * on purpose?  Free while injection is off: one read of the probability.
+ * The same order of tests as the kernel's should_fail(): times left, the
+ * space budget, the interval, then the probability.  An injected failure
+ * changes nothing in the arena; it is counted as stats.fail_injected.
+ */
+static bool vmem_fail_inject(struct vmem *vm, unsigned long size)
+{
+	struct vmem_fail *f = &vm->fail;
+	unsigned long flags, verbose = 0;
+	bool fail = false;
+
+	if (likely(!READ_ONCE(f->probability)))
+		return false;
+	spin_lock_irqsave(&vm->lock, flags);
+	if (!f->times)
+		goto out;
+	if (f->space > 0 && (unsigned long)f->space > size) {
+		f->space -= size;
+		goto out;
+	}
+	if (f->interval > 1 && ++f->count % f->interval)
+		goto out;
+	if (min(f->probability, 100UL) <= get_random_u32() % 100)
+		goto out;
+	if (f->times > 0)
+		f->times--;
+	vm->stats.fail_injected++;
+	verbose = f->verbose;
+	fail = true;
+out:
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (verbose) {
+		pr_info_ratelimited("arena '%s': injected failure of an allocation of %#lx\n",
+				    vm->name, size);
+		if (verbose > 1)
+			dump_stack();
+	}
+	return fail;
+}
+
+/*
  * Could a purge give a sleeper space it has not seen?  Not if one started
  * since the sleeper began to wait (@registered: vm->purge_gen then) and no
  * free to the caches came after that purge started: what the caches held
@@ -1366,6 +1410,8 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 		return -EINVAL;
 	if (minaddr > maxaddr || maxaddr - minaddr < size - 1)
 		return -EINVAL;
+	if (vmem_fail_inject(vm, size))
+		return -ENOMEM;
 
 	r.size = size;
 	r.align = align;
@@ -1410,8 +1456,9 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
  * never holds it across calls to the source.
  * Return: 0 on success; -EINVAL for contradictory or invalid arguments;
  * -ENOMEM when no space satisfies the request (at once, even with
- * %VMEM_SLEEP, if no span could ever satisfy it); -EINTR when a
- * %VMEM_SLEEP wait was ended by a fatal signal.
+ * %VMEM_SLEEP, if no span could ever satisfy it, or when debugfs
+ * <arena>/fail/ injects a failure); -EINTR when a %VMEM_SLEEP wait was
+ * ended by a fatal signal.
  */
 int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
 		unsigned long phase, unsigned long nocross,
@@ -1474,8 +1521,9 @@ int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
  * never holds it across calls to the source.
  * Return: 0 on success; -EINVAL for size 0, a size that overflows when
  * rounded, or bad flags; -ENOMEM when there is no space (at once, even with
- * %VMEM_SLEEP, if no span could ever hold the request); -EINTR when a
- * %VMEM_SLEEP wait was ended by a fatal signal.
+ * %VMEM_SLEEP, if no span could ever hold the request, or when debugfs
+ * <arena>/fail/ injects a failure); -EINTR when a %VMEM_SLEEP wait was
+ * ended by a fatal signal.
  */
 int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 	       unsigned long *addrp)
@@ -1493,6 +1541,8 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 			      VMEM_TOPDOWN) ||
 	    !vmem_round_size(vm, &size))
 		return -EINVAL;
+	if (vmem_fail_inject(vm, size))
+		return -ENOMEM;
 	if (size <= vm->qcache_max &&
 	    !(vmflag & (VMEM_NEXTFIT | VMEM_TOPDOWN))) {
 		if (vmflag & VMEM_SLEEP)
@@ -1821,6 +1871,9 @@ static struct vmem *vmem_arena_create(const char *name,
 		vm->import_arg = args->arg;
 	}
 	vm->import_quantum = iq;
+	vm->fail.interval = 1;		/* the kernel's fault_attr defaults */
+	vm->fail.times = 1;
+	vm->fail.verbose = 2;
 	vm->source = source;
 	vm->cflags = vmflag;
 	vm->aflags = args->flags;

@@ -8,6 +8,8 @@
  *                         quantum caches (qcache.<size>.<counter>)
  *   <arena>/segments      every span and segment: type start end size
  *   <arena>/freelists     per power-of-two freelist: order count bytes
+ *   <arena>/fail/         fault injection, as the kernel's fault_attr:
+ *                         probability interval times space verbose
  *
  * Also the module's list of arenas, which the core reports to through
  * vmem_arena_register() and vmem_arena_unregister().
@@ -107,6 +109,7 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 	seq_printf(m, "import %llu\n", st->import);
 	seq_printf(m, "release %llu\n", st->release);
 	seq_printf(m, "bad_free %llu\n", st->bad_free);
+	seq_printf(m, "fail_injected %llu\n", st->fail_injected);
 	seq_printf(m, "spans %lu\n", vm->nspans);
 	seq_printf(m, "segs_alloc %lu\n", vm->nbusy);
 	seq_printf(m, "segs_free %lu\n", vm->nfree);
@@ -225,6 +228,141 @@ static bool vmem_debugfs_taken(const char *name)
  * and made unique with the arena id (and a counter, should even that be
  * taken) when another entry has the name already.
  */
+/*
+ * <arena>/fail/: one attribute a setting of struct vmem_fail, read and
+ * written under the arena lock, since allocations update them under it.
+ * A write starts the interval's count again.
+ */
+static u64 vmem_fail_get(struct vmem *vm, const long *field)
+{
+	unsigned long flags;
+	long val;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	val = *field;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	return (u64)(s64)val;
+}
+
+static void vmem_fail_set(struct vmem *vm, long *field, u64 val)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->lock, flags);
+	*field = (long)val;
+	vm->fail.count = 0;
+	spin_unlock_irqrestore(&vm->lock, flags);
+}
+
+static int vmem_fail_probability_get(void *data, u64 *val)
+{
+	struct vmem *vm = data;
+
+	*val = vmem_fail_get(vm, (long *)&vm->fail.probability);
+	return 0;
+}
+
+static int vmem_fail_probability_set(void *data, u64 val)
+{
+	struct vmem *vm = data;
+
+	vmem_fail_set(vm, (long *)&vm->fail.probability, val);
+	return 0;
+}
+
+static int vmem_fail_interval_get(void *data, u64 *val)
+{
+	struct vmem *vm = data;
+
+	*val = vmem_fail_get(vm, (long *)&vm->fail.interval);
+	return 0;
+}
+
+static int vmem_fail_interval_set(void *data, u64 val)
+{
+	struct vmem *vm = data;
+
+	vmem_fail_set(vm, (long *)&vm->fail.interval, val);
+	return 0;
+}
+
+static int vmem_fail_times_get(void *data, u64 *val)
+{
+	struct vmem *vm = data;
+
+	*val = vmem_fail_get(vm, &vm->fail.times);
+	return 0;
+}
+
+static int vmem_fail_times_set(void *data, u64 val)
+{
+	struct vmem *vm = data;
+
+	vmem_fail_set(vm, &vm->fail.times, val);
+	return 0;
+}
+
+static int vmem_fail_space_get(void *data, u64 *val)
+{
+	struct vmem *vm = data;
+
+	*val = vmem_fail_get(vm, &vm->fail.space);
+	return 0;
+}
+
+static int vmem_fail_space_set(void *data, u64 val)
+{
+	struct vmem *vm = data;
+
+	vmem_fail_set(vm, &vm->fail.space, val);
+	return 0;
+}
+
+static int vmem_fail_verbose_get(void *data, u64 *val)
+{
+	struct vmem *vm = data;
+
+	*val = vmem_fail_get(vm, (long *)&vm->fail.verbose);
+	return 0;
+}
+
+static int vmem_fail_verbose_set(void *data, u64 val)
+{
+	struct vmem *vm = data;
+
+	vmem_fail_set(vm, (long *)&vm->fail.verbose, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vmem_fail_probability_fops, vmem_fail_probability_get,
+			 vmem_fail_probability_set, "%llu\n");
+DEFINE_DEBUGFS_ATTRIBUTE(vmem_fail_interval_fops, vmem_fail_interval_get,
+			 vmem_fail_interval_set, "%llu\n");
+/* -1: no limit */
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(vmem_fail_times_fops, vmem_fail_times_get,
+				vmem_fail_times_set, "%lld\n");
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(vmem_fail_space_fops, vmem_fail_space_get,
+				vmem_fail_space_set, "%lld\n");
+DEFINE_DEBUGFS_ATTRIBUTE(vmem_fail_verbose_fops, vmem_fail_verbose_get,
+			 vmem_fail_verbose_set, "%llu\n");
+
+static void vmem_debugfs_add_fail(struct vmem *vm, struct dentry *dir)
+{
+	dir = debugfs_create_dir("fail", dir);
+	if (IS_ERR(dir))
+		return;
+	debugfs_create_file_unsafe("probability", 0600, dir, vm,
+				   &vmem_fail_probability_fops);
+	debugfs_create_file_unsafe("interval", 0600, dir, vm,
+				   &vmem_fail_interval_fops);
+	debugfs_create_file_unsafe("times", 0600, dir, vm,
+				   &vmem_fail_times_fops);
+	debugfs_create_file_unsafe("space", 0600, dir, vm,
+				   &vmem_fail_space_fops);
+	debugfs_create_file_unsafe("verbose", 0600, dir, vm,
+				   &vmem_fail_verbose_fops);
+}
+
 static void vmem_debugfs_add(struct vmem *vm)
 {
 	char base[VMEM_NAME_MAX], dirname[VMEM_NAME_MAX + 24];
@@ -259,6 +397,7 @@ static void vmem_debugfs_add(struct vmem *vm)
 			    &segments_fops);
 	debugfs_create_file("freelists", VMEM_DEBUGFS_MODE, dir, vm,
 			    &freelists_fops);
+	vmem_debugfs_add_fail(vm, dir);
 }
 
 /**

@@ -120,6 +120,7 @@ struct vmem_seg {
  * @import: Spans imported from the source.
  * @release: Imported spans returned to the source.
  * @bad_free: Frees of unallocated resources or with the wrong size.
+ * @fail_injected: Allocations failed on purpose (struct vmem_fail).
  */
 struct vmem_stats {
 	u64 alloc;
@@ -134,6 +135,30 @@ struct vmem_stats {
 	u64 import;
 	u64 release;
 	u64 bad_free;
+	u64 fail_injected;
+};
+
+/**
+ * struct vmem_fail - Fault injection into an arena's allocations, in the
+ *                    style of the kernel's fault_attr (debugfs
+ *                    <arena>/fail/); under the arena lock.
+ * @probability: Percent of eligible calls that fail; 0 turns injection off
+ *               (read without the lock by every allocation).
+ * @interval: Only every @interval-th call is eligible (0 and 1: every one).
+ * @times: Failures left to inject; -1: no limit.
+ * @space: Bytes that pass before any call is eligible: a call smaller than
+ *         what is left takes its size off and passes.
+ * @verbose: 0: quiet; 1: one log line per injected failure; 2: and the
+ *           stack.
+ * @count: Calls seen while @probability was set, for @interval.
+ */
+struct vmem_fail {
+	unsigned long probability;
+	unsigned long interval;
+	long times;
+	long space;
+	unsigned long verbose;
+	unsigned long count;
 };
 
 /**
@@ -329,6 +354,7 @@ struct vmem_qcache_stats {
  * @mem_total: Bytes in all spans.
  * @mem_import: Bytes in imported spans.
  * @stats: Event counters.
+ * @fail: Fault injection settings.
  * @id: Unique arena number.
  * @node: Link on the module's list of arenas (vmem_debugfs.c).
  * @debugfs: The arena's debugfs directory, if any.
@@ -394,6 +420,7 @@ struct vmem {
 	unsigned long mem_total;
 	unsigned long mem_import;
 	struct vmem_stats stats;
+	struct vmem_fail fail;
 
 	unsigned int id;
 	struct list_head node;

@@ -32,6 +32,12 @@
  *    caches (per-CPU magazines), which is then destroyed; then as
  *    "client-mt", without caches, which stays.
  *
+ * Writing a number N to /sys/kernel/debug/vmem_client/alloc_test makes N
+ * allocations of one resource from "client-mt", each freed at once, and
+ * the report then says how many succeeded and how many got -ENOMEM: with
+ * vmem's fault injection (debugfs vmem/client-mt/fail/) a test sees that a
+ * driver's error path is taken exactly as often as it asked.
+ *
  * All of it runs at load time.  What the client saw is reported in the
  * kernel log, as "PASS <check>: ..." / "FAIL <check>: ..." lines and one
  * "arena ..." line per arena, and in /sys/kernel/debug/vmem_client/report,
@@ -47,10 +53,13 @@
 #include <linux/cpumask.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/irqflags.h>
+#include <linux/kstrtox.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
@@ -165,6 +174,10 @@ static struct rnd_state mt_timer_rnd;
 static unsigned long mt_timer_runs, mt_timer_in_ctx, mt_timer_ops;
 static unsigned int checks_passed, checks_failed;
 static struct dentry *client_debugfs;
+/* What the last write to alloc_test did. */
+static DEFINE_MUTEX(alloc_test_lock);
+static unsigned int alloc_test_calls, alloc_test_ok, alloc_test_enomem;
+static unsigned int alloc_test_other;
 
 static void client_check(bool ok, const char *check, const char *fmt, ...)
 {
@@ -868,6 +881,12 @@ static int client_report_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "checks passed %u failed %u\n", checks_passed,
 		   checks_failed);
+	mutex_lock(&alloc_test_lock);
+	if (alloc_test_calls)
+		seq_printf(m, "alloc-test calls %u ok %u enomem %u other %u inuse %lu\n",
+			   alloc_test_calls, alloc_test_ok, alloc_test_enomem,
+			   alloc_test_other, vmem_size(mt.vm, VMEM_ALLOC));
+	mutex_unlock(&alloc_test_lock);
 	client_arena_report(m, &pids);
 	client_arena_report(m, &dev);
 	for (c = 0; c < CLIENT_NR_CTX; c++)
@@ -888,6 +907,50 @@ static int client_report_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(client_report);
+
+/* N allocations of one from client-mt, each freed at once. */
+static ssize_t client_alloc_test_write(struct file *file,
+				       const char __user *buf, size_t len,
+				       loff_t *ppos)
+{
+	unsigned int n, i;
+	unsigned long addr;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, len, 0, &n);
+	if (ret)
+		return ret;
+	if (!n || n > 1000000)
+		return -EINVAL;
+	mutex_lock(&alloc_test_lock);
+	alloc_test_calls = n;
+	alloc_test_ok = 0;
+	alloc_test_enomem = 0;
+	alloc_test_other = 0;
+	for (i = 0; i < n; i++) {
+		ret = vmem_alloc(mt.vm, 1, VMEM_NOSLEEP, &addr);
+		if (ret == -ENOMEM) {
+			alloc_test_enomem++;
+			continue;
+		}
+		if (ret) {
+			alloc_test_other++;
+			continue;
+		}
+		alloc_test_ok++;
+		atomic_long_inc(&mt.allocs);
+		vmem_free(mt.vm, addr, 1);
+		atomic_long_inc(&mt.frees);
+	}
+	mutex_unlock(&alloc_test_lock);
+	return len;
+}
+
+static const struct file_operations client_alloc_test_fops = {
+	.owner = THIS_MODULE,
+	.write = client_alloc_test_write,
+	.llseek = noop_llseek,
+};
 
 static void client_teardown(void)
 {
@@ -965,6 +1028,8 @@ static int __init client_init(void)
 	client_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("report", 0400, client_debugfs, NULL,
 			    &client_report_fops);
+	debugfs_create_file("alloc_test", 0200, client_debugfs, NULL,
+			    &client_alloc_test_fops);
 	pr_info("loaded: %u checks passed, %u failed\n", checks_passed,
 		checks_failed);
 	return 0;

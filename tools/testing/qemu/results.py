@@ -46,6 +46,9 @@ TEST_STEPS = [
     ("insmod-vmem_clash", "fail"),
     ("insmod-vmem", 0),
     ("insmod-vmem_client", 0),
+    ("fail-setup", 0),
+    ("fail-alloc", 0),
+    ("fail-off", 0),
     ("rmmod-vmem-busy", "fail"),
     ("rmmod-vmem_client", 0),
     ("rmmod-vmem", 0),
@@ -494,6 +497,39 @@ def check_client_placement(c, snap):
                 if ends != [CLIENT_IOVA_LIMIT, CLIENT_IOVA_END] else [])
 
 
+def check_fail_injection(c, blocks):
+    """client-mt/fail/ set from the guest: interval 2, times 4, on 10 calls."""
+    def fields(block):
+        out = {}
+        for line in block.lines if block else []:
+            f = line.split()
+            if f[:1] == ["alloc-test"]:
+                out.update(zip(f[1::2], (int(x) for x in f[2::2])))
+            elif len(f) == 2 and f[1].isdigit():
+                out[f[0]] = int(f[1])
+        return out
+
+    _, setup = find(blocks, "step", "fail-setup")
+    got = {l.rsplit("/", 1)[-1] for l in (setup.lines if setup else [])}
+    want = {"probability:100", "interval:2", "times:4", "space:0", "verbose:1"}
+    c.check(want <= got, "debugfs client-mt/fail/: the settings read back",
+            sorted(want - got))
+    on = fields(find(blocks, "step", "fail-alloc")[1])
+    c.check(on.get("calls") == 10 and on.get("ok") == 6 and on.get("enomem") == 4
+            and on.get("other") == 0 and on.get("inuse") == 0
+            and on.get("fail_injected") == 4 and on.get("fail") == 0
+            and on.get("mem_inuse") == 0,
+            "fault injection: 4 of 10 allocations failed with -ENOMEM, "
+            "counted as fail_injected only, nothing left in use", detail=[str(on)])
+    off = fields(find(blocks, "step", "fail-off")[1])
+    c.check(off.get("calls") == 5 and off.get("ok") == 5,
+            "fault injection off: every allocation succeeds", detail=[str(off)])
+    _, log = find(blocks, "dmesg", "fail")
+    lines = [l for l in (log.lines if log else [])
+             if "arena 'client-mt': injected failure" in l]
+    c.check(len(lines) == 4, f"verbose 1: {len(lines)} log lines for 4 injected failures")
+
+
 def check_misuse(c, block):
     if block is None:
         c.check(False, "vmem_misuse: no kernel log recorded")
@@ -620,6 +656,8 @@ def check_all(c, args):
         c.check(False, "debugfs and the client's report were read")
     else:
         check_client_debugfs(c, Snapshot(blocks, i), report)
+
+    check_fail_injection(c, blocks)
 
     _, mods = find(blocks, "file", "/proc/modules", 1)
     holders = [l for l in (mods.lines if mods else []) if l.startswith("vmem ")]

@@ -33,6 +33,25 @@ void shim_printk(const char *fmt, ...)
 	pthread_mutex_unlock(&shim_print_lock);
 }
 
+long shim_ninfo;
+long shim_nstacks;
+unsigned long long shim_random_state = 0x9E3779B97F4A7C15ull;
+
+void shim_info(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	pthread_mutex_lock(&shim_print_lock);
+	shim_ninfo++;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (shim_verbose)
+		fputs(line, stderr);
+	pthread_mutex_unlock(&shim_print_lock);
+}
+
 void shim_bug(const char *what, const char *where)
 {
 	fprintf(stderr, "shim: BUG: %s in %s\n", what, where);

@@ -181,6 +181,13 @@ struct vt_arena {
 	int nrec;
 	/* Made by vmem_xcreate(); leaf then imports through vt_ximport(). */
 	bool xcreated;
+	/*
+	 * Fault injection as set (vm->fail), with probability 100: which of
+	 * the calls fail is then known, for an arena nothing imports from.
+	 */
+	struct vmem_fail fail;
+	/* An importer's allocation may have called it since: not known. */
+	bool fail_inexact;
 	unsigned long import_quantum;
 };
 
@@ -1179,6 +1186,40 @@ static bool vt_cached_below(int idx)
 
 /* === Operations === */
 
+/* Failures injected into any arena so far. */
+static u64 vt_injected(void)
+{
+	u64 n = 0;
+	int i;
+
+	for (i = 0; i < VT_NARENAS; i++)
+		if (vt_alive(i))
+			n += vt_w[i].vm->stats.fail_injected;
+	return n;
+}
+
+/*
+ * Should a call of @size on @a fail, by the model's copy of the settings
+ * (the kernel's should_fail() order: times, space, interval, then the
+ * probability, here 100)?  Advances the copy as the arena advances its own.
+ */
+static bool vt_should_fail(struct vt_arena *a, unsigned long size)
+{
+	struct vmem_fail *f = &a->fail;
+
+	if (!f->probability || !f->times)
+		return false;
+	if (f->space > 0 && (unsigned long)f->space > size) {
+		f->space -= size;
+		return false;
+	}
+	if (f->interval > 1 && ++f->count % f->interval)
+		return false;
+	if (f->times > 0)
+		f->times--;
+	return true;
+}
+
 static const unsigned int vt_policies[] = {
 	0, VMEM_INSTANTFIT, VMEM_BESTFIT, VMEM_NEXTFIT,
 };
@@ -1198,6 +1239,8 @@ static int vt_do_alloc(int idx)
 	int ret, i, n, pn = 0, chosen = -1;
 	struct vt_snap s;
 	struct vt_req r;
+	u64 injected;
+	bool inject, hit;
 
 	if (a->nlive == VT_MAX_LIVE)
 		return 0;
@@ -1237,6 +1280,11 @@ static int vt_do_alloc(int idx)
 		pn = vt_free_runs(&vt_v, vt_ppre);
 	}
 	vt_snap(a, &s);
+	injected = vt_injected();
+	inject = valid && vt_should_fail(a, r.size);
+	/* Its imports are calls into the arenas above, counted there. */
+	for (i = a->parent; i >= 0; i = vt_w[i].parent)
+		vt_w[i].fail_inexact = true;
 	vt_freed_in_import = false;
 	if (idx == VT_LEAF && valid && !via_cache) {
 		vt_inflight = &r;
@@ -1266,6 +1314,34 @@ static int vt_do_alloc(int idx)
 	}
 	if (ret == -EINVAL)
 		return vt_fail("valid request gave -EINVAL");
+	/*
+	 * An injected failure: -ENOMEM, counted, and nothing else changed.
+	 * Exactly the calls the model expects fail, where it knows.
+	 */
+	if (vm->stats.fail_injected != s.st.fail_injected) {
+		if (vm->stats.fail_injected != s.st.fail_injected + 1 ||
+		    ret != -ENOMEM)
+			return vt_fail("%s: %llu failures injected, returned %d",
+				       a->name, (unsigned long long)
+				       (vm->stats.fail_injected -
+					s.st.fail_injected), ret);
+		if (memcmp(&vm->stats, &s.st,
+			   offsetof(struct vmem_stats, fail_injected)))
+			return vt_fail("%s: an injected failure changed the stats",
+				       a->name);
+		vt_look(vm, &vt_v);
+		if (vt_free_runs(&vt_v, vt_ppre) != n ||
+		    memcmp(vt_ppre, vt_pre, n * sizeof(*vt_pre)))
+			return vt_fail("%s: an injected failure changed the free segments",
+				       a->name);
+	}
+	hit = vm->stats.fail_injected > s.st.fail_injected;
+	if (a->fail.probability == 100 && !a->fail_inexact && inject != hit)
+		return vt_fail("%s: failure %sinjected, the model says %s",
+			       a->name, inject ? "not " : "",
+			       inject ? "it was due" : "it was not");
+	if (vm->stats.fail_injected != s.st.fail_injected)
+		return 0;
 	if (ret && ret != -ENOMEM && ret != -EINTR)
 		return vt_fail("allocation returned %d", ret);
 	if (!via_cache && (vm->stats.alloc != s.st.alloc + !ret ||
@@ -1283,7 +1359,8 @@ static int vt_do_alloc(int idx)
 	    !(ret == 0 && (vt_cached_chain(idx) || vt_cached_below(idx))))
 		return vt_fail("returned %d, %ld waits killed", ret,
 			       shim_waits_killed - s.killed);
-	if (shim_faults == s.faults && !vt_freed_in_import) {
+	if (shim_faults == s.faults && !vt_freed_in_import &&
+	    vt_injected() == injected) {
 		if (prefit && ret)
 			return vt_fail("policy %#x failed with %d though [%#lx, +%#lx) fits",
 				       policy, ret, vt_pre[i].addr,
@@ -1767,6 +1844,8 @@ static void vt_reset(int idx)
 	a->rotor = VT_ROTOR_NONE;
 	a->xcreated = false;
 	a->import_quantum = 0;
+	memset(&a->fail, 0, sizeof(a->fail));
+	a->fail_inexact = false;
 }
 
 static int vt_do_destroy(int idx)
@@ -2055,7 +2134,26 @@ static int vt_do_caches(int idx)
 {
 	struct vt_arena *a = &vt_w[idx];
 
-	switch (vt_below(4)) {
+	switch (vt_below(5)) {
+	case 4: {
+		struct vmem_fail *f = &a->fail;
+
+		/* Fault injection, as debugfs <arena>/fail/ would set it. */
+		memset(f, 0, sizeof(*f));
+		a->fail_inexact = false;
+		if (vt_chance(3)) {
+			f->probability = vt_chance(4) ? 50 : 100;
+			f->interval = vt_below(4);
+			f->times = vt_chance(3) ? -1 : (long)vt_below(6);
+			f->space = vt_chance(3) ? (long)vt_below(64 * a->q) : 0;
+			f->verbose = vt_below(3);
+		}
+		vt_describe("%s: inject probability %lu interval %lu times %ld space %ld",
+			    a->name, f->probability, f->interval, f->times,
+			    f->space);
+		a->vm->fail = *f;
+		break;
+	}
 	case 0:
 		vt_describe("flush deferred work");
 		shim_flush_work();
@@ -2126,6 +2224,9 @@ static int vt_drain(void)
 	int i;
 
 	vt_describe("free everything and purge the caches");
+	for (i = 0; i < VT_NARENAS; i++)	/* no injected failures now */
+		if (vt_alive(i))
+			vt_w[i].vm->fail.probability = 0;
 	for (k = 0; k < ARRAY_SIZE(order); k++) {
 		struct vt_arena *a = &vt_w[order[k]];
 

@@ -84,6 +84,22 @@ extern char shim_last_warn[256];
 __printf(1, 2) void shim_printk(const char *fmt, ...);
 #define pr_warn(fmt, ...)	shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_err(fmt, ...)	shim_printk(pr_fmt(fmt), ##__VA_ARGS__)
+/* Information, not warnings: counted apart, printed when verbose. */
+extern long shim_ninfo;
+__printf(1, 2) void shim_info(const char *fmt, ...);
+#define pr_info_ratelimited(fmt, ...) shim_info(pr_fmt(fmt), ##__VA_ARGS__)
+extern long shim_nstacks;
+#define dump_stack()		((void)shim_nstacks++)
+
+/* get_random_u32(): a seeded generator, for repeatable tests. */
+extern unsigned long long shim_random_state;
+static inline u32 get_random_u32(void)
+{
+	shim_random_state ^= shim_random_state << 13;
+	shim_random_state ^= shim_random_state >> 7;
+	shim_random_state ^= shim_random_state << 17;
+	return (u32)(shim_random_state >> 11);
+}
 
 /*
  * Contexts, per thread: spinlocks held, "interrupts disabled" depth, RCU
