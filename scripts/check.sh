@@ -43,7 +43,7 @@ CHECKPATCH_IGNORE=(
 
 # The API contract: exported GPL-only in namespace VMEM.  vmem_size() is an
 # inline over vmem_arena_size().
-CONTRACT_EXPORTS=(vmem_create vmem_destroy vmem_add vmem_alloc vmem_free
+CONTRACT_EXPORTS=(vmem_create vmem_xcreate vmem_destroy vmem_add vmem_alloc vmem_free
 		  vmem_xalloc vmem_xfree vmem_contains vmem_walk
 		  vmem_arena_size)
 # OpenZFS's spl.ko exports these; vmem.ko must load beside it.
