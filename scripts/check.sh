@@ -185,6 +185,9 @@ checkpatch_file_ignore()
 	# vmem_core.c, holds no module glue so that it compiles unchanged in
 	# userspace (tools/testing/vmem).
 	vmem/vmem_main.c) echo EXPORT_SYMBOL ;;
+	# Trace event definitions keep the layout of include/trace/events/
+	# (TRACE_EVENT(name, then one macro a line, indented by a tab).
+	vmem/vmem_trace.h) echo OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT ;;
 	esac
 }
 

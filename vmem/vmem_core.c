@@ -88,6 +88,7 @@
 #include <linux/string.h>
 
 #include "vmem_internal.h"
+#include "vmem_trace.h"
 
 #define VMEM_SLEEP_MASK		(VMEM_SLEEP | VMEM_NOSLEEP)
 #define VMEM_POLICY_MASK	(VMEM_INSTANTFIT | VMEM_BESTFIT | VMEM_NEXTFIT)
@@ -971,9 +972,15 @@ static void vmem_create_release(void *arg, unsigned long addr,
 	vm->release_fn(vm->source, addr, size);
 }
 
+static const char *vmem_source_name(struct vmem *vm)
+{
+	return vm->source ? vm->source->name : "-";
+}
+
 static void vmem_release(struct vmem *vm, unsigned long addr,
 			 unsigned long size)
 {
+	trace_vmem_release(vm->name, vmem_source_name(vm), addr, size);
 	vm->xrelease(vm->import_arg, addr, size);
 }
 
@@ -1069,6 +1076,7 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 		goto give_back;
 	}
 	vm->stats.import++;
+	trace_vmem_import(vm->name, vmem_source_name(vm), addr, size);
 
 	if (!vmem_alloc_locked(vm, r, vmflag, addrp)) {
 		/* Good space all the same, unless an unused one is kept. */
@@ -1350,6 +1358,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 
 		/* Wait until something is freed or added, or to purge. */
 		vm->stats.wait++;
+		trace_vmem_wait(vm->name, r->size);
 		spin_unlock_irqrestore(&vm->lock, flags);
 		timeout = wait_event_killable_timeout(vm->wq,
 						      READ_ONCE(vm->free_gen) !=
@@ -1395,6 +1404,7 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 			     unsigned int allowed, unsigned long *addrp)
 {
 	struct vmem_req r;
+	int ret;
 
 	if (!vm || !addrp || !vmem_flags_valid(vmflag, allowed) ||
 	    !vmem_round_size(vm, &size))
@@ -1410,8 +1420,6 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 		return -EINVAL;
 	if (minaddr > maxaddr || maxaddr - minaddr < size - 1)
 		return -EINVAL;
-	if (vmem_fail_inject(vm, size))
-		return -ENOMEM;
 
 	r.size = size;
 	r.align = align;
@@ -1424,7 +1432,13 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 	r.cached = false;
 	if (vmflag & VMEM_NEXTFIT)	/* no effect, down to the sources */
 		vmflag &= ~VMEM_TOPDOWN;
-	return vmem_do_alloc(vm, &r, vmflag, addrp);
+	ret = vmem_fail_inject(vm, size) ? -ENOMEM :
+	      vmem_do_alloc(vm, &r, vmflag, addrp);
+	trace_vmem_alloc(vm->name, size, vmflag, ret ? 0 : *addrp, ret, false);
+	if (ret)
+		trace_vmem_alloc_fail(vm->name, size, align, phase, nocross,
+				      minaddr, maxaddr, ret);
+	return ret;
 }
 
 /**
@@ -1535,27 +1549,39 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 		.maxaddr = VMEM_ADDR_MAX,
 		.constrained = false,
 	};
+	int ret;
 
 	if (!vm || !addrp ||
 	    !vmem_flags_valid(vmflag, VMEM_SLEEP_MASK | VMEM_POLICY_MASK |
 			      VMEM_TOPDOWN) ||
 	    !vmem_round_size(vm, &size))
 		return -EINVAL;
-	if (vmem_fail_inject(vm, size))
-		return -ENOMEM;
+	if (vmem_fail_inject(vm, size)) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	if (size <= vm->qcache_max &&
 	    !(vmflag & (VMEM_NEXTFIT | VMEM_TOPDOWN))) {
 		if (vmflag & VMEM_SLEEP)
 			might_sleep();
-		if (!vmem_qcache_alloc(vm, size, vmflag, addrp))
+		if (!vmem_qcache_alloc(vm, size, vmflag, addrp)) {
+			trace_vmem_alloc(vm->name, size, vmflag, *addrp, 0,
+					 true);
 			return 0;
+		}
 		r.cached = true;
 	}
 	r.size = size;
 	r.align = vm->quantum;
 	if (vmflag & VMEM_NEXTFIT)
 		vmflag &= ~VMEM_TOPDOWN;
-	return vmem_do_alloc(vm, &r, vmflag, addrp);
+	ret = vmem_do_alloc(vm, &r, vmflag, addrp);
+out:
+	trace_vmem_alloc(vm->name, size, vmflag, ret ? 0 : *addrp, ret, false);
+	if (ret)
+		trace_vmem_alloc_fail(vm->name, size, vm->quantum, 0, 0,
+				      VMEM_ADDR_MIN, VMEM_ADDR_MAX, ret);
+	return ret;
 }
 
 /**
@@ -1585,6 +1611,20 @@ void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
 			vm->name, addr, size);
 }
 
+static void vmem_xfree_untraced(struct vmem *vm, unsigned long addr,
+				unsigned long size)
+{
+	unsigned long rsize = size;
+
+	/* A slab of the quantum caches is theirs to free, not the caller's. */
+	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
+	    rsize == vm->slab_size && vmem_qcache_owns(vm, addr)) {
+		vmem_bad_free(vm, addr, size, 0);
+		return;
+	}
+	vmem_arena_free(vm, addr, size);
+}
+
 /**
  * vmem_xfree() - Free a range.
  * @vm: The arena.
@@ -1602,17 +1642,10 @@ void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
  */
 void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
 {
-	unsigned long rsize = size;
-
 	if (!vm)
 		return;
-	/* A slab of the quantum caches is theirs to free, not the caller's. */
-	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
-	    rsize == vm->slab_size && vmem_qcache_owns(vm, addr)) {
-		vmem_bad_free(vm, addr, size, 0);
-		return;
-	}
-	vmem_arena_free(vm, addr, size);
+	trace_vmem_free(vm->name, addr, size);
+	vmem_xfree_untraced(vm, addr, size);
 }
 
 /**
@@ -1720,10 +1753,13 @@ void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {
 	unsigned long rsize = size;
 
-	if (vm && vm->nqcache && vmem_round_size(vm, &rsize) &&
+	if (!vm)
+		return;
+	trace_vmem_free(vm->name, addr, size);
+	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
 	    rsize <= vm->qcache_max && vmem_qcache_free(vm, addr, size))
 		return;
-	vmem_xfree(vm, addr, size);
+	vmem_xfree_untraced(vm, addr, size);
 }
 
 /* === Arenas === */

@@ -19,6 +19,10 @@
 
 #include "vmem_internal.h"
 
+/* The trace events (vmem_trace.h) are defined here, once. */
+#define CREATE_TRACE_POINTS
+#include "vmem_trace.h"
+
 /*
  * Every call of the contract, GPL-only, in namespace VMEM.  vmem_size() is
  * an inline over vmem_arena_size(): spl.ko of OpenZFS exports vmem_size.
@@ -42,6 +46,16 @@ EXPORT_SYMBOL_NS_GPL(vmem_walk, VMEM_NS);
 #if IS_ENABLED(CONFIG_VMEM_KUNIT_TEST)
 #include <kunit/visibility.h>
 
+#ifdef CONFIG_TRACEPOINTS
+/* The suites attach probes to the events. */
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vmem_alloc);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vmem_free);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vmem_import);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vmem_release);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vmem_alloc_fail);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vmem_wait);
+EXPORT_SYMBOL_IF_KUNIT(__tracepoint_vmem_reap);
+#endif
 EXPORT_SYMBOL_IF_KUNIT(vmem_check);
 EXPORT_SYMBOL_IF_KUNIT(vmem_tags_live);
 EXPORT_SYMBOL_IF_KUNIT(vmem_freelist_index);

@@ -62,6 +62,7 @@
 #include <linux/xarray.h>
 
 #include "vmem_internal.h"
+#include "vmem_trace.h"
 
 /* === Magazines === */
 
@@ -568,6 +569,8 @@ unsigned long vmem_qcache_reap(struct vmem *vm)
 
 	for (i = 0; i < vm->nqcache; i++)
 		n += vmem_qcache_reap_one(vm->qcache[i]);
+	if (n)
+		trace_vmem_reap(vm->name, n);
 	return n;
 }
 

@@ -47,7 +47,9 @@ TEST_STEPS = [
     ("insmod-vmem", 0),
     ("insmod-vmem_client", 0),
     ("fail-setup", 0),
+    ("trace-on", 0),
     ("fail-alloc", 0),
+    ("trace-off", 0),
     ("fail-off", 0),
     ("rmmod-vmem-busy", "fail"),
     ("rmmod-vmem_client", 0),
@@ -524,6 +526,23 @@ def check_fail_injection(c, blocks):
     off = fields(find(blocks, "step", "fail-off")[1])
     c.check(off.get("calls") == 5 and off.get("ok") == 5,
             "fault injection off: every allocation succeeds", detail=[str(off)])
+    _, on = find(blocks, "step", "trace-on")
+    names = set(on.lines if on else [])
+    want = {"vmem_alloc", "vmem_alloc_fail", "vmem_free", "vmem_import",
+            "vmem_release", "vmem_wait", "vmem_reap"}
+    c.check(want <= names, "tracefs: events/vmem has every event of the contract",
+            sorted(want - names))
+    _, off = find(blocks, "step", "trace-off")
+    count = {}
+    for line in off.lines if off else []:
+        m = re.search(r" (vmem_\w+): arena=client-mt .*?(ret=(-?\d+))?( cached=\d)?$", line)
+        if m:
+            key = m.group(1) + ("" if m.group(3) is None else f" ret={m.group(3)}")
+            count[key] = count.get(key, 0) + 1
+    want = {"vmem_alloc ret=0": 6, "vmem_alloc ret=-12": 4,
+            "vmem_alloc_fail ret=-12": 4, "vmem_free": 6}
+    c.check(count == want, "tracefs: the allocations traced, "
+            "6 served, 4 injected failures, 6 frees", detail=[str(count)])
     _, log = find(blocks, "dmesg", "fail")
     lines = [l for l in (log.lines if log else [])
              if "arena 'client-mt': injected failure" in l]
