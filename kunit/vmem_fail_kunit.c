@@ -42,16 +42,22 @@ static void fail_interval_times(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm->fail.probability, 0UL);	/* off */
 	set_fail(vm, 100, 3, 4, 0);
 	fails = vm->stats.fail;
+	/*
+	 * Four kinds of call in turn, so that the failing ones (3, 6, 9 and
+	 * 12) are each kind: a cached size, vmem_xalloc(), an uncached size
+	 * with VMEM_SLEEP, another cached size.
+	 */
 	for (i = 1; i <= 15; i++) {
+		static const unsigned long sizes[] = { 16, 0x100, 0x40, 48 };
+		unsigned long size = sizes[i % 4];
+
 		before = vmem_test_snap(test, vm);
-		/* Cached sizes, uncached ones and vmem_xalloc() alike. */
-		if (i % 3 == 1)
-			ret = vmem_alloc(vm, 16, VMEM_NOSLEEP, &a);
-		else if (i % 3 == 2)
-			ret = vmem_alloc(vm, 0x100, VMEM_SLEEP, &a);
-		else
-			ret = vmem_xalloc(vm, 0x40, 0x40, 0, 0, 0, ULONG_MAX,
+		if (i % 4 == 2)
+			ret = vmem_xalloc(vm, size, 0x40, 0, 0, 0, ULONG_MAX,
 					  VMEM_NOSLEEP, &a);
+		else
+			ret = vmem_alloc(vm, size, i % 4 == 1 ? VMEM_SLEEP :
+					 VMEM_NOSLEEP, &a);
 		if (i % 3 == 0 && i <= 12) {
 			KUNIT_EXPECT_EQ_MSG(test, ret, -ENOMEM, "call %u", i);
 			vmem_test_expect_unchanged(test, vm, before);
@@ -59,10 +65,10 @@ static void fail_interval_times(struct kunit *test)
 		}
 		KUNIT_ASSERT_EQ_MSG(test, ret, 0, "call %u", i);
 		addr[n++] = a;
-		if (i % 3 == 0)
-			vmem_xfree(vm, a, 0x40);
+		if (i % 4 == 2)
+			vmem_xfree(vm, a, size);
 		else
-			vmem_free(vm, a, i % 3 == 1 ? 16 : 0x100);
+			vmem_free(vm, a, size);
 	}
 	KUNIT_EXPECT_EQ(test, vm->stats.fail_injected, 4ULL);
 	KUNIT_EXPECT_EQ(test, vm->stats.fail, fails);
@@ -123,7 +129,11 @@ static void fail_probability(struct kunit *test)
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, SIZE);
 }
 
-/* A source's injected failure is its importer's -ENOMEM. */
+/*
+ * A source's injected failure is its importer's -ENOMEM; an importer's own
+ * attempts (a larger import first, with an import quantum) are not
+ * injected into, so the next call that is fails.
+ */
 static void fail_through_import(struct kunit *test)
 {
 	struct vmem *root = vmem_test_create(test, BASE, SIZE, 16);
@@ -144,11 +154,39 @@ static void fail_through_import(struct kunit *test)
 	VMEM_TEST_EXPECT_SIZES(test, child, 0, 0);
 }
 
+static void fail_through_import_quantum(struct kunit *test)
+{
+	struct vmem *root = vmem_test_create(test, BASE, SIZE, 16);
+	struct vmem_args args = {
+		.quantum = 16, .source = root, .import_quantum = 0x1000,
+	};
+	struct vmem *child = vmem_xcreate("kunit-child", &args, VMEM_SLEEP);
+	unsigned long a;
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, child);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  vmem_test_destroy_action,
+						  child));
+	set_fail(root, 100, 1, 1, 0);
+	/* The larger import, the importer's own attempt: not injected. */
+	a = vmem_test_alloc(test, child, 0x100, VMEM_NOSLEEP);
+	KUNIT_EXPECT_EQ(test, root->stats.fail_injected, 0ULL);
+	KUNIT_EXPECT_EQ(test, child->mem_import, 0x1000UL);
+	vmem_free(child, a, 0x100);
+	/* A client's own call to the source is. */
+	KUNIT_EXPECT_EQ(test, vmem_alloc(root, 0x100, VMEM_NOSLEEP, &a),
+			-ENOMEM);
+	KUNIT_EXPECT_EQ(test, root->stats.fail_injected, 1ULL);
+	VMEM_TEST_EXPECT_SIZES(test, root, 0, SIZE);
+}
+
 static struct kunit_case vmem_fail_cases[] = {
 	KUNIT_CASE(fail_interval_times),
 	KUNIT_CASE(fail_space),
 	KUNIT_CASE(fail_probability),
 	KUNIT_CASE(fail_through_import),
+	KUNIT_CASE(fail_through_import_quantum),
 	{}
 };
 

@@ -115,7 +115,7 @@ static void probe_reap(void *data, const char *arena, unsigned long returned)
 	ev.returned = returned;
 }
 
-static void trace_exit(struct kunit *test)
+static void vmem_trace_test_exit(struct kunit *test)
 {
 	unregister_trace_vmem_alloc(probe_alloc, NULL);
 	unregister_trace_vmem_alloc_fail(probe_alloc_fail, NULL);
@@ -127,7 +127,7 @@ static void trace_exit(struct kunit *test)
 	tracepoint_synchronize_unregister();
 }
 
-static int trace_init(struct kunit *test)
+static int vmem_trace_test_init(struct kunit *test)
 {
 	int ret;
 
@@ -143,7 +143,7 @@ static int trace_init(struct kunit *test)
 	      register_trace_vmem_wait(probe_wait, NULL) ?:
 	      register_trace_vmem_reap(probe_reap, NULL);
 	if (ret)
-		trace_exit(test);
+		vmem_trace_test_exit(test);
 	return ret;
 }
 
@@ -179,12 +179,24 @@ static void trace_alloc_free(struct kunit *test)
 	vmem_free(vm, a, 0x30);
 	KUNIT_EXPECT_EQ(test, ev.free, 2U);
 	KUNIT_EXPECT_EQ(test, ev.addr, a);
+	/* Bad frees are reported, not traced: cached size or not. */
+	vmem_free(vm, a + 0x10, 0x30);
+	vmem_free(vm, b, 0x1000);
+	KUNIT_EXPECT_EQ(test, vm->stats.bad_free, 2ULL);
+	KUNIT_EXPECT_EQ(test, ev.free, 2U);
+	KUNIT_ASSERT_EQ(test, vmem_xalloc(vm, 0x200, 0x200, 0, 0, 0, ULONG_MAX,
+					  VMEM_NOSLEEP, &b), 0);
+	KUNIT_EXPECT_EQ(test, ev.alloc, 3U);
+	vmem_xfree(vm, b, 0x200);
+	KUNIT_EXPECT_EQ(test, ev.free, 3U);
+	KUNIT_EXPECT_EQ(test, ev.addr, b);
+	KUNIT_EXPECT_EQ(test, ev.size, 0x200UL);
 
 	/* A window with no room: both events, the constraints in one. */
 	KUNIT_EXPECT_EQ(test, vmem_xalloc(vm, 0x100, 0x100, 0x40, 0x1000,
 					  BASE + SIZE, ULONG_MAX,
 					  VMEM_NOSLEEP, &a), -ENOMEM);
-	KUNIT_EXPECT_EQ(test, ev.alloc, 3U);
+	KUNIT_EXPECT_EQ(test, ev.alloc, 4U);
 	KUNIT_EXPECT_EQ(test, ev.fail, 1U);
 	KUNIT_EXPECT_EQ(test, ev.ret, -ENOMEM);
 	KUNIT_EXPECT_EQ(test, ev.fail_size, 0x100UL);
@@ -195,8 +207,20 @@ static void trace_alloc_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ev.maxaddr, ULONG_MAX);
 	/* Arguments refused are not allocations: no event. */
 	KUNIT_EXPECT_EQ(test, vmem_alloc(vm, 0, VMEM_NOSLEEP, &a), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ev.alloc, 3U);
+	KUNIT_EXPECT_EQ(test, ev.alloc, 4U);
 	KUNIT_EXPECT_EQ(test, ev.fail, 1U);
+	/* An injected failure of a cached size: both events, as any other. */
+	vm->fail.verbose = 0;
+	vm->fail.times = 1;
+	WRITE_ONCE(vm->fail.probability, 100);
+	KUNIT_EXPECT_EQ(test, vmem_alloc(vm, 0x30, VMEM_NOSLEEP, &a), -ENOMEM);
+	WRITE_ONCE(vm->fail.probability, 0);
+	KUNIT_EXPECT_EQ(test, ev.alloc, 5U);
+	KUNIT_EXPECT_EQ(test, ev.fail, 2U);
+	KUNIT_EXPECT_FALSE(test, ev.cached);
+	KUNIT_EXPECT_EQ(test, ev.fail_size, 0x30UL);
+	KUNIT_EXPECT_EQ(test, ev.align, 16UL);
+	KUNIT_EXPECT_EQ(test, ev.maxaddr, ULONG_MAX);
 
 	/* The caches give back what they hold: the magazine's rounds. */
 	vmem_qcache_purge(vm);
@@ -284,12 +308,12 @@ static void trace_not_built(struct kunit *test)
 	kunit_skip(test, "needs CONFIG_TRACEPOINTS");
 }
 
-static int trace_init(struct kunit *test)
+static int vmem_trace_test_init(struct kunit *test)
 {
 	return vmem_test_init(test);
 }
 
-static void trace_exit(struct kunit *test)
+static void vmem_trace_test_exit(struct kunit *test)
 {
 }
 
@@ -301,8 +325,8 @@ static struct kunit_case vmem_trace_cases[] = {
 
 static struct kunit_suite vmem_trace_suite = {
 	.name = "vmem_trace",
-	.init = trace_init,
-	.exit = trace_exit,
+	.init = vmem_trace_test_init,
+	.exit = vmem_trace_test_exit,
 	.test_cases = vmem_trace_cases,
 };
 

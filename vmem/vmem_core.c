@@ -83,6 +83,7 @@
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/random.h>
+#include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -980,7 +981,8 @@ static const char *vmem_source_name(struct vmem *vm)
 static void vmem_release(struct vmem *vm, unsigned long addr,
 			 unsigned long size)
 {
-	trace_vmem_release(vm->name, vmem_source_name(vm), addr, size);
+	if (trace_vmem_release_enabled())
+		trace_vmem_release(vm->name, vmem_source_name(vm), addr, size);
 	vm->xrelease(vm->import_arg, addr, size);
 }
 
@@ -1063,20 +1065,21 @@ static int vmem_import(struct vmem *vm, const struct vmem_req *r,
 		pr_warn("arena '%s': import of %#lx returned unusable span [%#lx, +%#lx)\n",
 			vm->name, asked, addr, size);
 		ret = -ENOMEM;
-		goto give_back;
+		goto refuse;
 	}
 	ret = vmem_reserve_fill(vm, VMEM_TAGS_PER_IMPORT, vmflag, flags);
 	if (ret)
-		goto give_back;
+		goto refuse;
 	span = vmem_span_add(vm, addr, size, true);
 	if (IS_ERR(span)) {
 		pr_warn("arena '%s': import returned [%#lx, +%#lx), which overlaps a span\n",
 			vm->name, addr, size);
 		ret = -ENOMEM;
-		goto give_back;
+		goto refuse;
 	}
 	vm->stats.import++;
-	trace_vmem_import(vm->name, vmem_source_name(vm), addr, size);
+	if (trace_vmem_import_enabled())
+		trace_vmem_import(vm->name, vmem_source_name(vm), addr, size);
 
 	if (!vmem_alloc_locked(vm, r, vmflag, addrp)) {
 		/* Good space all the same, unless an unused one is kept. */
@@ -1097,6 +1100,12 @@ give_back:
 	vmem_release(vm, addr, size);
 	spin_lock_irqsave(&vm->lock, *flags);
 	return ret;
+
+refuse:		/* never a span of the arena: no release event */
+	spin_unlock_irqrestore(&vm->lock, *flags);
+	vm->xrelease(vm->import_arg, addr, size);
+	spin_lock_irqsave(&vm->lock, *flags);
+	return ret;
 }
 
 /* === Allocation and free === */
@@ -1114,7 +1123,7 @@ static bool vmem_fail_inject(struct vmem *vm, unsigned long size)
 	unsigned long flags, verbose = 0;
 	bool fail = false;
 
-	if (likely(!READ_ONCE(f->probability)))
+	if (likely(!READ_ONCE(f->probability)) || !READ_ONCE(f->times))
 		return false;
 	spin_lock_irqsave(&vm->lock, flags);
 	if (!f->times)
@@ -1125,18 +1134,19 @@ static bool vmem_fail_inject(struct vmem *vm, unsigned long size)
 	}
 	if (f->interval > 1 && ++f->count % f->interval)
 		goto out;
-	if (min(f->probability, 100UL) <= get_random_u32() % 100)
+	if (min(f->probability, 100UL) <= get_random_u32_below(100))
 		goto out;
 	if (f->times > 0)
-		f->times--;
+		WRITE_ONCE(f->times, f->times - 1);
 	vm->stats.fail_injected++;
 	verbose = f->verbose;
 	fail = true;
 out:
 	spin_unlock_irqrestore(&vm->lock, flags);
-	if (verbose) {
-		pr_info_ratelimited("arena '%s': injected failure of an allocation of %#lx\n",
-				    vm->name, size);
+	/* The line and the stack, rate-limited together, per arena. */
+	if (verbose && __ratelimit(&f->ratelimit)) {
+		pr_info("arena '%s': injected failure of an allocation of %#lx\n",
+			vm->name, size);
 		if (verbose > 1)
 			dump_stack();
 	}
@@ -1273,6 +1283,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 {
 	bool can_purge = !(vmflag & VMEM_NOPURGE);
 	bool unbalanced, purged = false, waiting = false, big_failed = false;
+	bool traced_wait = false;
 	unsigned long flags, gen, registered = 0;
 	long timeout;
 	LIST_HEAD(spare);
@@ -1358,7 +1369,9 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 
 		/* Wait until something is freed or added, or to purge. */
 		vm->stats.wait++;
-		trace_vmem_wait(vm->name, r->size);
+		if (!traced_wait && trace_vmem_wait_enabled())
+			trace_vmem_wait(vm->name, r->size);
+		traced_wait = true;
 		spin_unlock_irqrestore(&vm->lock, flags);
 		timeout = wait_event_killable_timeout(vm->wq,
 						      READ_ONCE(vm->free_gen) !=
@@ -1432,10 +1445,19 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 	r.cached = false;
 	if (vmflag & VMEM_NEXTFIT)	/* no effect, down to the sources */
 		vmflag &= ~VMEM_TOPDOWN;
+	/*
+	 * An importer's own attempts (VMEM_NOPURGE: a larger import first, a
+	 * slab for its caches, a retry after its purge) are neither injected
+	 * into nor traced: they are not calls its client made.
+	 */
+	if (vmflag & VMEM_NOPURGE)
+		return vmem_do_alloc(vm, &r, vmflag, addrp);
 	ret = vmem_fail_inject(vm, size) ? -ENOMEM :
 	      vmem_do_alloc(vm, &r, vmflag, addrp);
-	trace_vmem_alloc(vm->name, size, vmflag, ret ? 0 : *addrp, ret, false);
-	if (ret)
+	if (trace_vmem_alloc_enabled())
+		trace_vmem_alloc(vm->name, size, vmflag, ret ? 0 : *addrp, ret,
+				 false);
+	if (ret && trace_vmem_alloc_fail_enabled())
 		trace_vmem_alloc_fail(vm->name, size, align, phase, nocross,
 				      minaddr, maxaddr, ret);
 	return ret;
@@ -1565,8 +1587,9 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 		if (vmflag & VMEM_SLEEP)
 			might_sleep();
 		if (!vmem_qcache_alloc(vm, size, vmflag, addrp)) {
-			trace_vmem_alloc(vm->name, size, vmflag, *addrp, 0,
-					 true);
+			if (trace_vmem_alloc_enabled())
+				trace_vmem_alloc(vm->name, size, vmflag, *addrp,
+						 0, true);
 			return 0;
 		}
 		r.cached = true;
@@ -1577,8 +1600,10 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 		vmflag &= ~VMEM_TOPDOWN;
 	ret = vmem_do_alloc(vm, &r, vmflag, addrp);
 out:
-	trace_vmem_alloc(vm->name, size, vmflag, ret ? 0 : *addrp, ret, false);
-	if (ret)
+	if (trace_vmem_alloc_enabled())
+		trace_vmem_alloc(vm->name, size, vmflag, ret ? 0 : *addrp, ret,
+				 false);
+	if (ret && trace_vmem_alloc_fail_enabled())
 		trace_vmem_alloc_fail(vm->name, size, vm->quantum, 0, 0,
 				      VMEM_ADDR_MIN, VMEM_ADDR_MAX, ret);
 	return ret;
@@ -1611,8 +1636,12 @@ void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
 			vm->name, addr, size);
 }
 
-static void vmem_xfree_untraced(struct vmem *vm, unsigned long addr,
-				unsigned long size)
+static void vmem_free_segment(struct vmem *vm, unsigned long addr,
+			      unsigned long size, bool client);
+
+/* A client's free to the arena itself, not through the caches. */
+static void vmem_xfree_checked(struct vmem *vm, unsigned long addr,
+			       unsigned long size)
 {
 	unsigned long rsize = size;
 
@@ -1622,7 +1651,7 @@ static void vmem_xfree_untraced(struct vmem *vm, unsigned long addr,
 		vmem_bad_free(vm, addr, size, 0);
 		return;
 	}
-	vmem_arena_free(vm, addr, size);
+	vmem_free_segment(vm, addr, size, true);
 }
 
 /**
@@ -1644,8 +1673,7 @@ void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
 {
 	if (!vm)
 		return;
-	trace_vmem_free(vm->name, addr, size);
-	vmem_xfree_untraced(vm, addr, size);
+	vmem_xfree_checked(vm, addr, size);
 }
 
 /**
@@ -1661,14 +1689,19 @@ void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
  */
 void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {
+	if (vm)
+		vmem_free_segment(vm, addr, size, false);
+}
+
+/* Free an allocated segment; @client: a free of the API, traced. */
+static void vmem_free_segment(struct vmem *vm, unsigned long addr,
+			      unsigned long size, bool client)
+{
 	struct vmem_seg *seg, *prev, *next;
 	unsigned long flags, rsize = size;
 	bool release = false, unbalanced, wake;
 	unsigned long rel_start = 0, rel_size = 0;
 	LIST_HEAD(spare);
-
-	if (!vm)
-		return;
 
 	spin_lock_irqsave(&vm->lock, flags);
 	seg = vmem_hash_lookup(vm, addr);
@@ -1679,6 +1712,8 @@ void vmem_arena_free(struct vmem *vm, unsigned long addr, unsigned long size)
 		vmem_bad_free(vm, addr, size, allocated);
 		return;
 	}
+	if (client && trace_vmem_free_enabled())
+		trace_vmem_free(vm->name, addr, rsize);
 
 	hlist_del(&seg->hash);
 	vm->nbusy--;
@@ -1755,11 +1790,10 @@ void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size)
 
 	if (!vm)
 		return;
-	trace_vmem_free(vm->name, addr, size);
 	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
 	    rsize <= vm->qcache_max && vmem_qcache_free(vm, addr, size))
 		return;
-	vmem_xfree_untraced(vm, addr, size);
+	vmem_xfree_checked(vm, addr, size);
 }
 
 /* === Arenas === */
@@ -1910,6 +1944,8 @@ static struct vmem *vmem_arena_create(const char *name,
 	vm->fail.interval = 1;		/* the kernel's fault_attr defaults */
 	vm->fail.times = 1;
 	vm->fail.verbose = 2;
+	ratelimit_state_init(&vm->fail.ratelimit, DEFAULT_RATELIMIT_INTERVAL,
+			     DEFAULT_RATELIMIT_BURST);
 	vm->source = source;
 	vm->cflags = vmflag;
 	vm->aflags = args->flags;

@@ -224,14 +224,10 @@ static bool vmem_debugfs_taken(const char *name)
 }
 
 /*
- * The arena's directory: named after the arena, made safe for a file name,
- * and made unique with the arena id (and a counter, should even that be
- * taken) when another entry has the name already.
- */
-/*
  * <arena>/fail/: one attribute a setting of struct vmem_fail, read and
  * written under the arena lock, since allocations update them under it.
- * A write starts the interval's count again.
+ * A value that does not fit the setting is refused (-EINVAL); writing the
+ * interval starts its count again.
  */
 static u64 vmem_fail_get(struct vmem *vm, const long *field)
 {
@@ -244,14 +240,20 @@ static u64 vmem_fail_get(struct vmem *vm, const long *field)
 	return (u64)(s64)val;
 }
 
-static void vmem_fail_set(struct vmem *vm, long *field, u64 val)
+/* @sign: the setting is signed (val holds an s64), else unsigned. */
+static int vmem_fail_set(struct vmem *vm, long *field, u64 val, bool sign)
 {
 	unsigned long flags;
 
+	if (sign ? (s64)val < LONG_MIN || (s64)val > LONG_MAX :
+		   val > ULONG_MAX)
+		return -EINVAL;
 	spin_lock_irqsave(&vm->lock, flags);
-	*field = (long)val;
-	vm->fail.count = 0;
+	WRITE_ONCE(*field, (long)val);	/* read without the lock too */
+	if (field == (long *)&vm->fail.interval)
+		vm->fail.count = 0;
 	spin_unlock_irqrestore(&vm->lock, flags);
+	return 0;
 }
 
 static int vmem_fail_probability_get(void *data, u64 *val)
@@ -266,8 +268,7 @@ static int vmem_fail_probability_set(void *data, u64 val)
 {
 	struct vmem *vm = data;
 
-	vmem_fail_set(vm, (long *)&vm->fail.probability, val);
-	return 0;
+	return vmem_fail_set(vm, (long *)&vm->fail.probability, val, false);
 }
 
 static int vmem_fail_interval_get(void *data, u64 *val)
@@ -282,8 +283,7 @@ static int vmem_fail_interval_set(void *data, u64 val)
 {
 	struct vmem *vm = data;
 
-	vmem_fail_set(vm, (long *)&vm->fail.interval, val);
-	return 0;
+	return vmem_fail_set(vm, (long *)&vm->fail.interval, val, false);
 }
 
 static int vmem_fail_times_get(void *data, u64 *val)
@@ -298,8 +298,7 @@ static int vmem_fail_times_set(void *data, u64 val)
 {
 	struct vmem *vm = data;
 
-	vmem_fail_set(vm, &vm->fail.times, val);
-	return 0;
+	return vmem_fail_set(vm, &vm->fail.times, val, true);
 }
 
 static int vmem_fail_space_get(void *data, u64 *val)
@@ -314,8 +313,7 @@ static int vmem_fail_space_set(void *data, u64 val)
 {
 	struct vmem *vm = data;
 
-	vmem_fail_set(vm, &vm->fail.space, val);
-	return 0;
+	return vmem_fail_set(vm, &vm->fail.space, val, true);
 }
 
 static int vmem_fail_verbose_get(void *data, u64 *val)
@@ -330,8 +328,7 @@ static int vmem_fail_verbose_set(void *data, u64 val)
 {
 	struct vmem *vm = data;
 
-	vmem_fail_set(vm, (long *)&vm->fail.verbose, val);
-	return 0;
+	return vmem_fail_set(vm, (long *)&vm->fail.verbose, val, false);
 }
 
 DEFINE_DEBUGFS_ATTRIBUTE(vmem_fail_probability_fops, vmem_fail_probability_get,
@@ -363,6 +360,11 @@ static void vmem_debugfs_add_fail(struct vmem *vm, struct dentry *dir)
 				   &vmem_fail_verbose_fops);
 }
 
+/*
+ * The arena's directory: named after the arena, made safe for a file name,
+ * and made unique with the arena id (and a counter, should even that be
+ * taken) when another entry has the name already.
+ */
 static void vmem_debugfs_add(struct vmem *vm)
 {
 	char base[VMEM_NAME_MAX], dirname[VMEM_NAME_MAX + 24];

@@ -11,6 +11,7 @@
 #include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -145,12 +146,13 @@ struct vmem_stats {
  * @probability: Percent of eligible calls that fail; 0 turns injection off
  *               (read without the lock by every allocation).
  * @interval: Only every @interval-th call is eligible (0 and 1: every one).
- * @times: Failures left to inject; -1: no limit.
+ * @times: Failures left to inject; -1 (any negative value): no limit.
  * @space: Bytes that pass before any call is eligible: a call smaller than
  *         what is left takes its size off and passes.
  * @verbose: 0: quiet; 1: one log line per injected failure; 2: and the
  *           stack.
  * @count: Calls seen while @probability was set, for @interval.
+ * @ratelimit: Of the log lines and stacks, per arena.
  */
 struct vmem_fail {
 	unsigned long probability;
@@ -159,6 +161,7 @@ struct vmem_fail {
 	long space;
 	unsigned long verbose;
 	unsigned long count;
+	struct ratelimit_state ratelimit;
 };
 
 /**

@@ -485,6 +485,8 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 		vmem_bad_free(vm, addr, size, 0);
 		return true;
 	}
+	if (trace_vmem_free_enabled())
+		trace_vmem_free(vm->name, addr, size);
 	this_cpu_inc(qc->cpu->free);
 
 	/* Held by the client until now, the slab cannot have gone. */
@@ -564,13 +566,16 @@ static unsigned long vmem_qcache_reap_one(struct vmem_qcache *qc)
  */
 unsigned long vmem_qcache_reap(struct vmem *vm)
 {
-	unsigned long n = 0;
+	unsigned long n = 0, objs, bytes = 0;
 	unsigned int i;
 
-	for (i = 0; i < vm->nqcache; i++)
-		n += vmem_qcache_reap_one(vm->qcache[i]);
-	if (n)
-		trace_vmem_reap(vm->name, n);
+	for (i = 0; i < vm->nqcache; i++) {
+		objs = vmem_qcache_reap_one(vm->qcache[i]);
+		n += objs;
+		bytes += objs * vm->qcache[i]->size;
+	}
+	if (bytes && trace_vmem_reap_enabled())
+		trace_vmem_reap(vm->name, bytes);
 	return n;
 }
 

@@ -32,7 +32,7 @@ TRACE_EVENT(vmem_alloc,
 		__field(bool, cached)
 	),
 	TP_fast_assign(
-		strscpy(__entry->arena, arena, VMEM_NAME_MAX);
+		strscpy_pad(__entry->arena, arena, VMEM_NAME_MAX);
 		__entry->size = size;
 		__entry->addr = ret ? 0 : addr;
 		__entry->vmflag = vmflag;
@@ -53,7 +53,7 @@ TRACE_EVENT(vmem_free,
 		__field(unsigned long, size)
 	),
 	TP_fast_assign(
-		strscpy(__entry->arena, arena, VMEM_NAME_MAX);
+		strscpy_pad(__entry->arena, arena, VMEM_NAME_MAX);
 		__entry->addr = addr;
 		__entry->size = size;
 	),
@@ -72,8 +72,8 @@ DECLARE_EVENT_CLASS(vmem_span,
 		__field(unsigned long, size)
 	),
 	TP_fast_assign(
-		strscpy(__entry->arena, arena, VMEM_NAME_MAX);
-		strscpy(__entry->source, source, VMEM_NAME_MAX);
+		strscpy_pad(__entry->arena, arena, VMEM_NAME_MAX);
+		strscpy_pad(__entry->source, source, VMEM_NAME_MAX);
 		__entry->addr = addr;
 		__entry->size = size;
 	),
@@ -112,7 +112,7 @@ TRACE_EVENT(vmem_alloc_fail,
 		__field(int, ret)
 	),
 	TP_fast_assign(
-		strscpy(__entry->arena, arena, VMEM_NAME_MAX);
+		strscpy_pad(__entry->arena, arena, VMEM_NAME_MAX);
 		__entry->size = size;
 		__entry->align = align;
 		__entry->phase = phase;
@@ -136,7 +136,7 @@ TRACE_EVENT(vmem_wait,
 		__field(unsigned long, size)
 	),
 	TP_fast_assign(
-		strscpy(__entry->arena, arena, VMEM_NAME_MAX);
+		strscpy_pad(__entry->arena, arena, VMEM_NAME_MAX);
 		__entry->size = size;
 	),
 	TP_printk("arena=%s size=%#lx", __entry->arena, __entry->size)
@@ -151,7 +151,7 @@ TRACE_EVENT(vmem_reap,
 		__field(unsigned long, returned)
 	),
 	TP_fast_assign(
-		strscpy(__entry->arena, arena, VMEM_NAME_MAX);
+		strscpy_pad(__entry->arena, arena, VMEM_NAME_MAX);
 		__entry->returned = returned;
 	),
 	TP_printk("arena=%s returned=%lu", __entry->arena, __entry->returned)

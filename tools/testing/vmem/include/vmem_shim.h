@@ -87,7 +87,7 @@ __printf(1, 2) void shim_printk(const char *fmt, ...);
 /* Information, not warnings: counted apart, printed when verbose. */
 extern long shim_ninfo;
 __printf(1, 2) void shim_info(const char *fmt, ...);
-#define pr_info_ratelimited(fmt, ...) shim_info(pr_fmt(fmt), ##__VA_ARGS__)
+#define pr_info(fmt, ...)	shim_info(pr_fmt(fmt), ##__VA_ARGS__)
 extern long shim_nstacks;
 #define dump_stack()		((void)shim_nstacks++)
 
@@ -99,6 +99,11 @@ static inline u32 get_random_u32(void)
 	shim_random_state ^= shim_random_state >> 7;
 	shim_random_state ^= shim_random_state << 17;
 	return (u32)(shim_random_state >> 11);
+}
+
+static inline u32 get_random_u32_below(u32 ceil)
+{
+	return get_random_u32() % ceil;
 }
 
 /*

@@ -13,9 +13,11 @@
 #define TP_ARGS(args...)	args
 
 #define TRACE_EVENT(name, proto, args, tstruct, assign, print)	\
+	static inline bool trace_##name##_enabled(void) { return false; } \
 	static inline void trace_##name(proto) {}
 #define DECLARE_EVENT_CLASS(name, proto, args, tstruct, assign, print)
 #define DEFINE_EVENT(template, name, proto, args)			\
+	static inline bool trace_##name##_enabled(void) { return false; } \
 	static inline void trace_##name(proto) {}
 
 #endif /* _SHIM_TRACEPOINT_H */
