@@ -51,6 +51,7 @@ TEST_STEPS = [
     ("fail-alloc", 0),
     ("trace-off", 0),
     ("fail-off", 0),
+    ("fail-values", 0),
     ("rmmod-vmem-busy", "fail"),
     ("rmmod-vmem_client", 0),
     ("rmmod-vmem", 0),
@@ -543,6 +544,10 @@ def check_fail_injection(c, blocks):
             "vmem_alloc_fail ret=-12": 4, "vmem_free": 6}
     c.check(count == want, "tracefs: the allocations traced, "
             "6 served, 4 injected failures, 6 frees", detail=[str(count)])
+    _, vals = find(blocks, "step", "fail-values")
+    c.check(vals is not None and vals.lines[:2] == ["-1", "0"],
+            "debugfs client-mt/fail/: times -1 reads back, probability -1 refused",
+            detail=vals.lines if vals else [])
     _, log = find(blocks, "dmesg", "fail")
     lines = [l for l in (log.lines if log else [])
              if "arena 'client-mt': injected failure" in l]
