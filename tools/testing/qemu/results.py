@@ -22,8 +22,11 @@ The debugfs formats are those of README.md, "Observability".
 """
 
 import argparse
+import os
 import re
+import subprocess
 import sys
+import tempfile
 
 DEBUGFS = "/sys/kernel/debug/vmem"
 REPORT = "/sys/kernel/debug/vmem_client/report"
@@ -500,6 +503,54 @@ def check_client_placement(c, snap):
                 if ends != [CLIENT_IOVA_LIMIT, CLIENT_IOVA_END] else [])
 
 
+VMEMTOP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "..", "..", "vmem", "vmemtop")
+
+
+def check_vmemtop(c, blocks, start, snap):
+    """tools/vmem/vmemtop --once on a copy of the guest's debugfs files."""
+    with tempfile.TemporaryDirectory(prefix="vmemtop.") as root:
+        for b in blocks[start:]:
+            if b.kind != "file" or not b.name.startswith(DEBUGFS + "/"):
+                break
+            path = os.path.join(root, b.name[len(DEBUGFS) + 1:])
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write("".join(l + "\n" for l in b.lines))
+        runs = {}
+        for sort in ("use", "name"):
+            r = subprocess.run([sys.executable, VMEMTOP, "--once", "--sort", sort,
+                                "--root", root], capture_output=True, text=True,
+                               timeout=60, check=False)
+            rows = [l.split() for l in r.stdout.splitlines()[3:] if l.strip()]
+            runs[sort] = (r.returncode, rows, r.stdout + r.stderr)
+        missing = subprocess.run([sys.executable, VMEMTOP, "--once", "--root",
+                                  os.path.join(root, "nowhere")],
+                                 capture_output=True, text=True, timeout=60,
+                                 check=False)
+    arenas = snap.arenas or {}
+
+    def use(n):
+        a = arenas[n]
+        return a["inuse"] / a["total"] if a["total"] else 0.0
+
+    want = sorted(arenas, key=lambda n: (-use(n), -arenas[n]["inuse"], n))
+    rc, rows, text = runs["use"]
+    got = [r[0] for r in rows]
+    pct = {r[0]: r[4] for r in rows if len(r) > 4}
+    problems = [f"{n}: use {pct.get(n)}, want {100 * use(n):.0f}%"
+                for n in arenas if pct.get(n) != f"{100 * use(n):.0f}%"]
+    c.check(rc == 0 and got == want, "vmemtop --once on a copy of the guest's "
+            f"debugfs: {len(got)} arenas by use, each its use", problems,
+            detail=text.splitlines())
+    rc, rows, text = runs["name"]
+    c.check(rc == 0 and [r[0] for r in rows] == sorted(arenas),
+            "vmemtop --sort name", detail=text.splitlines())
+    c.check(missing.returncode == 1 and "cannot read" in missing.stderr,
+            "vmemtop without debugfs files: one error line, status 1",
+            detail=[missing.stderr])
+
+
 def check_fail_injection(c, blocks):
     """client-mt/fail/ set from the guest: interval 2, times 4, on 10 calls."""
     def fields(block):
@@ -680,6 +731,7 @@ def check_all(c, args):
         c.check(False, "debugfs and the client's report were read")
     else:
         check_client_debugfs(c, Snapshot(blocks, i), report)
+        check_vmemtop(c, blocks, i, Snapshot(blocks, i))
 
     check_fail_injection(c, blocks)
 
