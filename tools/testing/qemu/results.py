@@ -836,6 +836,12 @@ def cmd_summary(args):
             lists = snap.lists.get(name, {})
             used = [f"2^{o}: {cnt}" for o, (cnt, _) in sorted(lists.items()) if cnt]
             out.append(f"  free segments per freelist order: {', '.join(used) or 'none'}")
+    _, trace = find(blocks, "step", "demo-trace")
+    if trace and trace.lines:
+        out.append("")
+        out.append("Trace events (/sys/kernel/tracing, events/vmem; five allocations "
+                   "by the client):")
+        out += ["  " + l.strip() for l in trace.lines]
     if report:
         _, live, checks = parse_report(report.lines)
         out.append("")
