@@ -1447,11 +1447,17 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 		vmflag &= ~VMEM_TOPDOWN;
 	/*
 	 * An importer's own attempts (VMEM_NOPURGE: a larger import first, a
-	 * slab for its caches, a retry after its purge) are neither injected
-	 * into nor traced: they are not calls its client made.
+	 * slab for its caches, a retry after its purge) are not injected
+	 * into, and traced only when they succeed, so that every span the
+	 * importer holds has its vmem_alloc as it will have its vmem_free.
 	 */
-	if (vmflag & VMEM_NOPURGE)
-		return vmem_do_alloc(vm, &r, vmflag, addrp);
+	if (vmflag & VMEM_NOPURGE) {
+		ret = vmem_do_alloc(vm, &r, vmflag, addrp);
+		if (!ret && trace_vmem_alloc_enabled())
+			trace_vmem_alloc(vm->name, size, vmflag & ~VMEM_NOPURGE,
+					 *addrp, 0, false);
+		return ret;
+	}
 	ret = vmem_fail_inject(vm, size) ? -ENOMEM :
 	      vmem_do_alloc(vm, &r, vmflag, addrp);
 	if (trace_vmem_alloc_enabled())

@@ -229,7 +229,8 @@ static bool vmem_debugfs_taken(const char *name)
  * A value that does not fit the setting is refused (-EINVAL); writing the
  * interval starts its count again.
  */
-static u64 vmem_fail_get(struct vmem *vm, const long *field)
+/* @sign: the setting is signed, else unsigned (not sign-extended). */
+static u64 vmem_fail_get(struct vmem *vm, const long *field, bool sign)
 {
 	unsigned long flags;
 	long val;
@@ -237,7 +238,7 @@ static u64 vmem_fail_get(struct vmem *vm, const long *field)
 	spin_lock_irqsave(&vm->lock, flags);
 	val = *field;
 	spin_unlock_irqrestore(&vm->lock, flags);
-	return (u64)(s64)val;
+	return sign ? (u64)(s64)val : (u64)(unsigned long)val;
 }
 
 /* @sign: the setting is signed (val holds an s64), else unsigned. */
@@ -260,7 +261,7 @@ static int vmem_fail_probability_get(void *data, u64 *val)
 {
 	struct vmem *vm = data;
 
-	*val = vmem_fail_get(vm, (long *)&vm->fail.probability);
+	*val = vmem_fail_get(vm, (long *)&vm->fail.probability, false);
 	return 0;
 }
 
@@ -268,6 +269,8 @@ static int vmem_fail_probability_set(void *data, u64 val)
 {
 	struct vmem *vm = data;
 
+	if (val > 100)			/* a percentage */
+		return -EINVAL;
 	return vmem_fail_set(vm, (long *)&vm->fail.probability, val, false);
 }
 
@@ -275,7 +278,7 @@ static int vmem_fail_interval_get(void *data, u64 *val)
 {
 	struct vmem *vm = data;
 
-	*val = vmem_fail_get(vm, (long *)&vm->fail.interval);
+	*val = vmem_fail_get(vm, (long *)&vm->fail.interval, false);
 	return 0;
 }
 
@@ -290,7 +293,7 @@ static int vmem_fail_times_get(void *data, u64 *val)
 {
 	struct vmem *vm = data;
 
-	*val = vmem_fail_get(vm, &vm->fail.times);
+	*val = vmem_fail_get(vm, &vm->fail.times, true);
 	return 0;
 }
 
@@ -305,7 +308,7 @@ static int vmem_fail_space_get(void *data, u64 *val)
 {
 	struct vmem *vm = data;
 
-	*val = vmem_fail_get(vm, &vm->fail.space);
+	*val = vmem_fail_get(vm, &vm->fail.space, true);
 	return 0;
 }
 
@@ -320,7 +323,7 @@ static int vmem_fail_verbose_get(void *data, u64 *val)
 {
 	struct vmem *vm = data;
 
-	*val = vmem_fail_get(vm, (long *)&vm->fail.verbose);
+	*val = vmem_fail_get(vm, (long *)&vm->fail.verbose, false);
 	return 0;
 }
 

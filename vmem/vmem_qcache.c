@@ -486,7 +486,7 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 		return true;
 	}
 	if (trace_vmem_free_enabled())
-		trace_vmem_free(vm->name, addr, size);
+		trace_vmem_free(vm->name, addr, qc->size);
 	this_cpu_inc(qc->cpu->free);
 
 	/* Held by the client until now, the slab cannot have gone. */

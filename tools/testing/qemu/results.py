@@ -507,8 +507,19 @@ VMEMTOP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "..", "..", "vmem", "vmemtop")
 
 
+def run_vmemtop(*args):
+    """(status, report lines, all output) of one run of the tool."""
+    try:
+        r = subprocess.run([sys.executable, VMEMTOP, *args], capture_output=True,
+                           text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        return None, [], "timed out"
+    return r.returncode, r.stdout.splitlines(), r.stdout + r.stderr
+
+
 def check_vmemtop(c, blocks, start, snap):
-    """tools/vmem/vmemtop --once on a copy of the guest's debugfs files."""
+    """tools/vmem/vmemtop on a copy of the guest's debugfs files."""
+    arenas = snap.arenas or {}
     with tempfile.TemporaryDirectory(prefix="vmemtop.") as root:
         for b in blocks[start:]:
             if b.kind != "file" or not b.name.startswith(DEBUGFS + "/"):
@@ -517,38 +528,55 @@ def check_vmemtop(c, blocks, start, snap):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write("".join(l + "\n" for l in b.lines))
-        runs = {}
-        for sort in ("use", "name"):
-            r = subprocess.run([sys.executable, VMEMTOP, "--once", "--sort", sort,
-                                "--root", root], capture_output=True, text=True,
-                               timeout=60, check=False)
-            rows = [l.split() for l in r.stdout.splitlines()[3:] if l.strip()]
-            runs[sort] = (r.returncode, rows, r.stdout + r.stderr)
-        missing = subprocess.run([sys.executable, VMEMTOP, "--once", "--root",
-                                  os.path.join(root, "nowhere")],
-                                 capture_output=True, text=True, timeout=60,
-                                 check=False)
-    arenas = snap.arenas or {}
+        by_use = run_vmemtop("--once", "--root", root)
+        by_name = run_vmemtop("--once", "--sort", "name", "--root", root)
+        twice = run_vmemtop("-c", "2", "-d", "0.2", "--root", root)
+        missing = run_vmemtop("--once", "--root", os.path.join(root, "nowhere"))
 
     def use(n):
         a = arenas[n]
         return a["inuse"] / a["total"] if a["total"] else 0.0
 
+    def bar_orders(n):
+        """Distinct orders with free bytes, on the tool's axis."""
+        lo = max(arenas[n]["quantum"].bit_length() - 1, 0)
+        return len({min(max(o, lo), lo + 15)
+                    for o, (_, nbytes) in snap.lists.get(n, {}).items() if nbytes})
+
+    rc, lines, text = by_use
+    rows = [l for l in lines[3:] if l.strip()]
+    got = [r.split()[0] for r in rows]
     want = sorted(arenas, key=lambda n: (-use(n), -arenas[n]["inuse"], n))
-    rc, rows, text = runs["use"]
-    got = [r[0] for r in rows]
-    pct = {r[0]: r[4] for r in rows if len(r) > 4}
-    problems = [f"{n}: use {pct.get(n)}, want {100 * use(n):.0f}%"
-                for n in arenas if pct.get(n) != f"{100 * use(n):.0f}%"]
-    c.check(rc == 0 and got == want, "vmemtop --once on a copy of the guest's "
-            f"debugfs: {len(got)} arenas by use, each its use", problems,
+    problems = []
+    head = lines[2] if len(lines) > 2 else ""
+    col = head.find("FREE BY ORDER")
+    for r in rows:
+        f = r.split()
+        n = f[0]
+        if n not in arenas:
+            continue
+        if f[4] != f"{100 * use(n):.0f}%":
+            problems.append(f"{n}: use {f[4]}, want {100 * use(n):.0f}%")
+        bar = r[col:col + 16] if col >= 0 else ""
+        if len(bar.replace(" ", "")) != bar_orders(n):
+            problems.append(f"{n}: bar {bar!r}, {bar_orders(n)} orders with free bytes")
+    c.check(rc == 0 and arenas and got == want,
+            f"vmemtop --once on a copy of the guest's debugfs: {len(got)} arenas by use, "
+            "each its use and its orders of free space", problems,
             detail=text.splitlines())
-    rc, rows, text = runs["name"]
-    c.check(rc == 0 and [r[0] for r in rows] == sorted(arenas),
+    rc, lines, text = by_name
+    c.check(rc == 0 and [l.split()[0] for l in lines[3:] if l.strip()] == sorted(arenas),
             "vmemtop --sort name", detail=text.splitlines())
-    c.check(missing.returncode == 1 and "cannot read" in missing.stderr,
-            "vmemtop without debugfs files: one error line, status 1",
-            detail=[missing.stderr])
+    rc, lines, text = twice
+    second = lines[lines.index("", 3) + 1:] if "" in lines[3:] else []
+    rates = [l.split()[5:8] for l in second[3:] if l.strip()]
+    c.check(rc == 0 and len(rates) == len(arenas) and
+            all(r == ["0", "0", "0"] for r in rates),
+            "vmemtop -c 2: a second report, with rates (0 on a copy that does not change)",
+            detail=text.splitlines())
+    rc, lines, text = missing
+    c.check(rc == 1 and "cannot read" in text,
+            "vmemtop without debugfs files: one error line, status 1", detail=[text])
 
 
 def check_fail_injection(c, blocks):
@@ -839,8 +867,8 @@ def cmd_summary(args):
     _, trace = find(blocks, "step", "demo-trace")
     if trace and trace.lines:
         out.append("")
-        out.append("Trace events (/sys/kernel/tracing, events/vmem; five allocations "
-                   "by the client):")
+        out.append("Trace events (/sys/kernel/tracing, events/vmem): the first of "
+                   "five allocations and frees by the client:")
         out += ["  " + l.strip() for l in trace.lines]
     if report:
         _, live, checks = parse_report(report.lines)
