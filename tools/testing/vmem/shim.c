@@ -8,6 +8,7 @@
  */
 #include <sched.h>
 #include <stdarg.h>
+#include <string.h>
 #include <time.h>
 #include <linux/vmem.h>
 #include "vmem_internal.h"
@@ -50,6 +51,75 @@ void shim_info(const char *fmt, ...)
 	if (shim_verbose)
 		fputs(line, stderr);
 	pthread_mutex_unlock(&shim_print_lock);
+}
+
+/* === Trace events === */
+
+bool shim_trace_on;
+struct shim_trace shim_trace;
+
+static bool shim_watched(const char *arena)
+{
+	return shim_trace.watch[0] && !strcmp(arena, shim_trace.watch);
+}
+
+void shim_trace_vmem_alloc(const char *arena, unsigned long size,
+			   unsigned int vmflag, unsigned long addr, int ret,
+			   bool cached)
+{
+	if (!shim_watched(arena))
+		return;
+	shim_trace.alloc++;
+	shim_trace.alloc_size = size;
+	shim_trace.alloc_flags = vmflag;
+	shim_trace.alloc_addr = addr;
+	shim_trace.alloc_ret = ret;
+	shim_trace.alloc_cached = cached;
+}
+
+void shim_trace_vmem_alloc_fail(const char *arena, unsigned long size,
+				unsigned long align, unsigned long phase,
+				unsigned long nocross, unsigned long minaddr,
+				unsigned long maxaddr, int ret)
+{
+	if (shim_watched(arena))
+		shim_trace.alloc_fail++;
+}
+
+void shim_trace_vmem_free(const char *arena, unsigned long addr,
+			  unsigned long size)
+{
+	if (!shim_watched(arena))
+		return;
+	shim_trace.free++;
+	shim_trace.free_addr = addr;
+	shim_trace.free_size = size;
+}
+
+void shim_trace_vmem_import(const char *arena, const char *source,
+			    unsigned long addr, unsigned long size)
+{
+	if (shim_watched(arena))
+		shim_trace.import++;
+}
+
+void shim_trace_vmem_release(const char *arena, const char *source,
+			     unsigned long addr, unsigned long size)
+{
+	if (shim_watched(arena))
+		shim_trace.release++;
+}
+
+void shim_trace_vmem_wait(const char *arena, unsigned long size)
+{
+	if (shim_watched(arena))
+		shim_trace.wait++;
+}
+
+void shim_trace_vmem_reap(const char *arena, unsigned long returned)
+{
+	if (shim_watched(arena))
+		shim_trace.reap++;
 }
 
 void shim_bug(const char *what, const char *where)

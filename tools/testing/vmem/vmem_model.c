@@ -45,8 +45,10 @@
  * fits (and then no import), instant fit taking the first power-of-two list
  * that must fit, best fit the smallest segment that fits, next fit the first
  * fit after the rotor, VMEM_TOPDOWN the highest fit of the chosen segment,
- * -ENOMEM from an importing arena only when its source had nothing to
- * give, -EINTR exactly when a sleeping wait was killed (single-threaded,
+ * one vmem_alloc trace event with the result (and vmem_alloc_fail with a
+ * failure), none for a call refused, one vmem_free for a good free and
+ * none for a bad one, -ENOMEM from an importing arena only when its
+ * source had nothing to give, -EINTR exactly when a sleeping wait was killed (single-threaded,
  * every wait is).  Bad frees change nothing and
  * print one warning naming the arena, the address and the size.
  *
@@ -1186,6 +1188,13 @@ static bool vt_cached_below(int idx)
 
 /* === Operations === */
 
+/* Watch @a's trace events from here (the shims count them). */
+static void vt_trace_watch(struct vt_arena *a)
+{
+	memset(&shim_trace, 0, sizeof(shim_trace));
+	strscpy(shim_trace.watch, a->vm->name, sizeof(shim_trace.watch));
+}
+
 /* Failures injected into any arena so far. */
 static u64 vt_injected(void)
 {
@@ -1282,6 +1291,7 @@ static int vt_do_alloc(int idx)
 	vt_snap(a, &s);
 	injected = vt_injected();
 	inject = valid && vt_should_fail(a, r.size);
+	vt_trace_watch(a);
 	/* Its imports are calls into the arenas above, counted there. */
 	for (i = a->parent; i >= 0; i = vt_w[i].parent)
 		vt_w[i].fail_inexact = true;
@@ -1301,6 +1311,19 @@ static int vt_do_alloc(int idx)
 	vt_inflight = NULL;
 	if (vt_failed)
 		return -1;
+	/*
+	 * One vmem_alloc event for a valid call, with its result (and
+	 * vmem_alloc_fail with a failure); none for one refused.
+	 */
+	if (shim_trace.alloc != valid ||
+	    shim_trace.alloc_fail != (valid && ret) ||
+	    (valid && (shim_trace.alloc_ret != ret ||
+		       shim_trace.alloc_size != r.size ||
+		       (!ret && shim_trace.alloc_addr != addr))))
+		return vt_fail("%s: %ld vmem_alloc (ret %d size %#lx addr %#lx), %ld _fail, for %d",
+			       a->name, shim_trace.alloc, shim_trace.alloc_ret,
+			       shim_trace.alloc_size, shim_trace.alloc_addr,
+			       shim_trace.alloc_fail, ret);
 	if (!vt_chance(3) && !x)	/* NULL out-parameter: -EINVAL */
 		if (vmem_alloc(vm, 1, VMEM_NOSLEEP, NULL) != -EINVAL)
 			return vt_fail("vmem_alloc() with addrp NULL");
@@ -1476,10 +1499,13 @@ static int vt_do_bad_free(int idx)
 	vt_describe("bad free %s %#lx size %#lx (block %#lx size %#lx)",
 		    a->name, addr, size, b->addr, b->size);
 	vt_snap(a, &s);
+	vt_trace_watch(a);
 	if (b->x || vt_chance(2))
 		vmem_xfree(a->vm, addr, size);
 	else
 		vmem_free(a->vm, addr, size);
+	if (shim_trace.free)
+		return vt_fail("%s: a bad free was traced", a->name);
 	if (a->vm->stats.bad_free != s.st.bad_free + 1 ||
 	    a->vm->stats.free != s.st.free)
 		return vt_fail("bad free: bad_free +%llu free +%llu",
@@ -1516,6 +1542,7 @@ static int vt_do_free(int idx)
 	vt_describe("free %s %#lx size %#lx%s", a->name, b.addr, size,
 		    b.cached ? " (cached)" : "");
 	vt_snap(a, &s);
+	vt_trace_watch(a);
 	if (b.x)
 		vmem_xfree(a->vm, b.addr, size);
 	else
@@ -1523,6 +1550,11 @@ static int vt_do_free(int idx)
 	vt_forget(a, i);
 	if (vt_failed)
 		return -1;
+	if (shim_trace.free != 1 || shim_trace.free_addr != b.addr ||
+	    shim_trace.free_size != b.size)
+		return vt_fail("%s: %ld vmem_free events, the last [%#lx, +%#lx)",
+			       a->name, shim_trace.free, shim_trace.free_addr,
+			       shim_trace.free_size);
 	if (a->vm->stats.bad_free != s.st.bad_free ||
 	    shim_nwarn != s.warn ||
 	    (!b.cached && a->vm->stats.free != s.st.free + 1))
@@ -1534,12 +1566,15 @@ static int vt_do_free(int idx)
 			if (a->live[i].addr == b.addr)
 				return 0;
 		vt_snap(a, &s);
+		vt_trace_watch(a);
 		if (b.x)
 			vmem_xfree(a->vm, b.addr, size);
 		else
 			vmem_free(a->vm, b.addr, size);
 		if (a->vm->stats.bad_free != s.st.bad_free + 1)
 			return vt_fail("a double free was not refused");
+		if (shim_trace.free)
+			return vt_fail("a double free was traced");
 		return vt_check_warned(a, &s, b.addr, size);
 	}
 	return 0;
@@ -2306,6 +2341,7 @@ int vt_run(unsigned long max_ops)
 	vt_failed = 0;
 	vt_op = 0;
 	vt_burst = 0;
+	shim_trace_on = true;		/* the events, checked op by op */
 	shim_flush_work();
 	shim_rcu_barrier();
 	vt_tags_base = vmem_tags_live();

@@ -91,6 +91,21 @@ __printf(1, 2) void shim_info(const char *fmt, ...);
 extern long shim_nstacks;
 #define dump_stack()		((void)shim_nstacks++)
 
+/*
+ * Trace events (include/linux/tracepoint.h): those of the arena named
+ * shim_trace_watch are counted, and the last one's fields kept.
+ */
+struct shim_trace {
+	char watch[32];		/* VMEM_NAME_MAX */	/* "" watches nothing */
+	long alloc, alloc_fail, free, import, release, wait, reap;
+	unsigned long alloc_size, alloc_addr, free_addr, free_size;
+	unsigned int alloc_flags;
+	int alloc_ret;
+	bool alloc_cached;
+};
+extern struct shim_trace shim_trace;
+extern bool shim_trace_on;
+
 /* get_random_u32(): a seeded generator, for repeatable tests. */
 extern unsigned long long shim_random_state;
 static inline u32 get_random_u32(void)
