@@ -48,8 +48,8 @@
  * one vmem_alloc trace event with the result (and vmem_alloc_fail with a
  * failure), none for a call refused, one vmem_free for a good free and
  * none for a bad one, -ENOMEM from an importing arena only when its
- * source had nothing to give, -EINTR exactly when a sleeping wait was killed (single-threaded,
- * every wait is).  Bad frees change nothing and
+ * source had nothing to give, -EINTR exactly when a sleeping wait was
+ * killed (single-threaded, every wait is).  Bad frees change nothing and
  * print one warning naming the arena, the address and the size.
  *
  * At the end, every other run frees every block and purges the caches
