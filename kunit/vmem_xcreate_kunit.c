@@ -159,7 +159,8 @@ static void xcreate_bad_args(struct kunit *test)
 		{ "import quantum of part quanta", good, VMEM_SLEEP, -EINVAL },
 		{ "import quantum, no source", good, VMEM_SLEEP, -EINVAL },
 		{ "unknown flags", good, VMEM_SLEEP, -EINVAL },
-		{ "VMEM_ARENA_DEBUG", good, VMEM_SLEEP, -EOPNOTSUPP },
+		{ "VMEM_ARENA_DEBUG and an unknown flag", good, VMEM_SLEEP,
+		  -EINVAL },
 	};
 	long tags = vmem_tags_live();
 	unsigned long total = vmem_size(root, VMEM_ALLOC | VMEM_FREE);
@@ -182,7 +183,7 @@ static void xcreate_bad_args(struct kunit *test)
 	bad[12].args.import_quantum = 0x108;
 	bad[13].args.import_quantum = 0x100;
 	bad[14].args.flags = 0x2;
-	bad[15].args.flags = VMEM_ARENA_DEBUG;
+	bad[15].args.flags = VMEM_ARENA_DEBUG | 0x4;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		bad[i].args.arg = &x;
 		vm = vmem_xcreate("kunit-bad", &bad[i].args, bad[i].vmflag);

@@ -94,7 +94,8 @@
 #define VMEM_SLEEP_MASK		(VMEM_SLEEP | VMEM_NOSLEEP)
 #define VMEM_POLICY_MASK	(VMEM_INSTANTFIT | VMEM_BESTFIT | VMEM_NEXTFIT)
 
-static struct kmem_cache *vmem_seg_cache;
+/* Boundary tags: struct vmem_seg, or struct vmem_seg_owned when debugged. */
+static struct kmem_cache *vmem_seg_cache, *vmem_seg_owned_cache;
 static atomic_t vmem_next_id = ATOMIC_INIT(0);
 /* Every arena's importers list (struct vmem): sleepers' purges walk them. */
 static DEFINE_MUTEX(vmem_importers_mutex);
@@ -137,6 +138,9 @@ static inline void vmem_tags_count(long n)
  * @cached: A size of the quantum caches, from vmem_alloc(): after a purge
  *          the caches are asked again, since the space the purge gave back
  *          may be in slabs that clients still use.
+ * @slab: A slab for the quantum caches (vmem_slab_alloc()).
+ * @owner: A debugged arena: the allocating stack, recorded before the lock
+ *         is taken (vmem_owner_save()).
  */
 struct vmem_req {
 	unsigned long size;
@@ -147,6 +151,8 @@ struct vmem_req {
 	unsigned long maxaddr;
 	bool constrained;
 	bool cached;
+	bool slab;
+	depot_stack_handle_t owner;
 };
 
 static inline unsigned long vmem_seg_last(const struct vmem_seg *seg)
@@ -218,14 +224,20 @@ static void vmem_tag_put(struct vmem *vm, struct vmem_seg *seg)
 	vm->nreserve++;
 }
 
-/* Take @n tags from the slab allocator onto @tags; returns how many. */
-static unsigned int vmem_tags_alloc(struct list_head *tags, unsigned int n,
-				    gfp_t gfp)
+static struct kmem_cache *vmem_tag_cache(struct vmem *vm)
 {
+	return vmem_debugged(vm) ? vmem_seg_owned_cache : vmem_seg_cache;
+}
+
+/* Take @n tags of @vm's kind onto @tags; returns how many. */
+static unsigned int vmem_tags_alloc(struct vmem *vm, struct list_head *tags,
+				    unsigned int n, gfp_t gfp)
+{
+	struct kmem_cache *cache = vmem_tag_cache(vm);
 	unsigned int got;
 
 	for (got = 0; got < n; got++) {
-		struct vmem_seg *seg = kmem_cache_alloc(vmem_seg_cache, gfp);
+		struct vmem_seg *seg = kmem_cache_alloc(cache, gfp);
 
 		if (!seg)
 			break;
@@ -249,7 +261,7 @@ static int vmem_reserve_fill(struct vmem *vm, unsigned int need,
 		LIST_HEAD(tags);
 
 		spin_unlock_irqrestore(&vm->lock, *flags);
-		got = vmem_tags_alloc(&tags, want, vmem_gfp(vmflag));
+		got = vmem_tags_alloc(vm, &tags, want, vmem_gfp(vmflag));
 		spin_lock_irqsave(&vm->lock, *flags);
 		list_splice(&tags, &vm->reserve);
 		vm->nreserve += got;
@@ -269,13 +281,14 @@ static void vmem_reserve_trim(struct vmem *vm, struct list_head *out)
 		list_add(&vmem_tag_get(vm)->seglist, out);
 }
 
-static void vmem_tags_free(struct list_head *tags)
+static void vmem_tags_free(struct vmem *vm, struct list_head *tags)
 {
+	struct kmem_cache *cache = vmem_tag_cache(vm);
 	struct vmem_seg *seg, *tmp;
 	long n = 0;
 
 	list_for_each_entry_safe(seg, tmp, tags, seglist) {
-		kmem_cache_free(vmem_seg_cache, seg);
+		kmem_cache_free(cache, seg);
 		n++;
 	}
 	vmem_tags_count(-n);
@@ -759,8 +772,9 @@ static struct vmem_seg *vmem_find_next(struct vmem *vm,
  * VMEM_TAGS_PER_ALLOC tags in the reserve.
  */
 static void vmem_seg_carve(struct vmem *vm, struct vmem_seg *seg,
-			   unsigned long addr, unsigned long size)
+			   const struct vmem_req *r, unsigned long addr)
 {
+	unsigned long size = r->size;
 	unsigned long last = vmem_seg_last(seg), end = addr + size - 1;
 	unsigned long rotor_off = vm->rotor_off;
 	bool rotor = vm->rotor == seg;
@@ -784,6 +798,9 @@ static void vmem_seg_carve(struct vmem *vm, struct vmem_seg *seg,
 	seg->start = addr;
 	seg->size = size;
 	seg->type = VMEM_SEG_ALLOC;
+	seg->slab = r->slab;
+	if (vmem_debugged(vm))
+		*vmem_seg_owner(seg) = r->owner;
 	hlist_add_head(&seg->hash, vmem_hash_bucket(vm, addr));
 	vm->nbusy++;
 	vm->mem_inuse += size;
@@ -833,7 +850,7 @@ static bool vmem_alloc_locked(struct vmem *vm, const struct vmem_req *r,
 		WARN_ON_ONCE(!vmem_fit_top(r, seg->start, vmem_seg_last(seg),
 					   &addr));
 
-	vmem_seg_carve(vm, seg, addr, r->size);
+	vmem_seg_carve(vm, seg, r, addr);
 	if (policy == VMEM_NEXTFIT) {
 		vm->rotor = seg;
 		vm->rotor_off = seg->size;
@@ -861,7 +878,8 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 			     unsigned long align, unsigned long phase,
 			     unsigned long nocross, unsigned long minaddr,
 			     unsigned long maxaddr, unsigned int vmflag,
-			     unsigned int allowed, unsigned long *addrp);
+			     unsigned int allowed, depot_stack_handle_t owner,
+			     unsigned long *addrp);
 
 /* What an arena passes on to a vmem source: VMEM_NOPURGE included. */
 #define VMEM_SOURCE_FLAGS	(VMEM_SLEEP_MASK | VMEM_POLICY_MASK | \
@@ -890,6 +908,7 @@ static int vmem_source_import(void *arg, unsigned long *sizep,
 	};
 	unsigned long sq = vm->source->quantum, ialign, iphase, delta;
 	unsigned long isize, imin, imax, slack, addr, first, last;
+	depot_stack_handle_t owner = 0;
 	bool found;
 	int ret;
 
@@ -908,8 +927,12 @@ static int vmem_source_import(void *arg, unsigned long *sizep,
 	slack = round_up(isize, sq) - isize;
 	imin = r.minaddr > delta ? r.minaddr - delta : 0;
 	imax = r.maxaddr > ULONG_MAX - slack ? ULONG_MAX : r.maxaddr + slack;
+	/* The source's segment is owned by whoever made this arena import. */
+	if (vmem_debugged(vm->source))
+		owner = vmem_owner_save(vmflag);
 	ret = vmem_xalloc_flags(vm->source, isize, ialign, iphase, nocross,
-				imin, imax, vmflag, VMEM_SOURCE_FLAGS, addrp);
+				imin, imax, vmflag, VMEM_SOURCE_FLAGS, owner,
+				addrp);
 	if (!ret) {
 		*sizep = round_up(isize, sq);
 		return 0;
@@ -927,7 +950,7 @@ static int vmem_source_import(void *arg, unsigned long *sizep,
 	first = addr & ~(sq - 1);
 	last = (addr + r.size - 1) | (sq - 1);
 	ret = vmem_xalloc_flags(vm->source, last - first + 1, sq, 0, 0, first,
-				last, vmflag, VMEM_SOURCE_FLAGS, addrp);
+				last, vmflag, VMEM_SOURCE_FLAGS, owner, addrp);
 	if (!ret)
 		*sizep = last - first + 1;
 	return ret;
@@ -1273,7 +1296,7 @@ static int vmem_purge_and_retry(struct vmem *vm, const struct vmem_req *r,
 	else
 		vmem_qcache_purge(vm);
 	if (r->cached)
-		ret = vmem_qcache_alloc(vm, r->size, vmflag, addrp);
+		ret = vmem_qcache_alloc(vm, r->size, vmflag, r->owner, addrp);
 	spin_lock_irqsave(&vm->lock, *flags);
 	return ret;
 }
@@ -1391,7 +1414,7 @@ static int vmem_do_alloc(struct vmem *vm, const struct vmem_req *r,
 	vmem_reserve_trim(vm, &spare);
 	spin_unlock_irqrestore(&vm->lock, flags);
 
-	vmem_tags_free(&spare);
+	vmem_tags_free(vm, &spare);
 	vmem_hash_update(vm, unbalanced, vmflag);
 	return ret;
 }
@@ -1414,7 +1437,8 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 			     unsigned long align, unsigned long phase,
 			     unsigned long nocross, unsigned long minaddr,
 			     unsigned long maxaddr, unsigned int vmflag,
-			     unsigned int allowed, unsigned long *addrp)
+			     unsigned int allowed, depot_stack_handle_t owner,
+			     unsigned long *addrp)
 {
 	struct vmem_req r;
 	int ret;
@@ -1443,6 +1467,8 @@ static int vmem_xalloc_flags(struct vmem *vm, unsigned long size,
 	r.constrained = align > vm->quantum || phase || nocross ||
 			minaddr != VMEM_ADDR_MIN || maxaddr != VMEM_ADDR_MAX;
 	r.cached = false;
+	r.slab = false;
+	r.owner = owner;
 	if (vmflag & VMEM_NEXTFIT)	/* no effect, down to the sources */
 		vmflag &= ~VMEM_TOPDOWN;
 	/*
@@ -1507,9 +1533,13 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
 		unsigned long minaddr, unsigned long maxaddr,
 		unsigned int vmflag, unsigned long *addrp)
 {
+	depot_stack_handle_t owner = 0;
+
+	if (vm && vmem_debugged(vm))
+		owner = vmem_owner_save(vmflag);
 	return vmem_xalloc_flags(vm, size, align, phase, nocross, minaddr,
 				 maxaddr, vmflag, VMEM_SLEEP_MASK |
-				 VMEM_POLICY_MASK | VMEM_TOPDOWN, addrp);
+				 VMEM_POLICY_MASK | VMEM_TOPDOWN, owner, addrp);
 }
 
 /**
@@ -1534,6 +1564,7 @@ int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
 		.minaddr = VMEM_ADDR_MIN,
 		.maxaddr = VMEM_ADDR_MAX,
 		.constrained = true,
+		.slab = true,
 	};
 
 	return vmem_do_alloc(vm, &r, VMEM_NOSLEEP | VMEM_NOPURGE, addrp);
@@ -1588,11 +1619,13 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 		ret = -ENOMEM;
 		goto out;
 	}
+	if (vmem_debugged(vm))
+		r.owner = vmem_owner_save(vmflag);
 	if (size <= vm->qcache_max &&
 	    !(vmflag & (VMEM_NEXTFIT | VMEM_TOPDOWN))) {
 		if (vmflag & VMEM_SLEEP)
 			might_sleep();
-		if (!vmem_qcache_alloc(vm, size, vmflag, addrp)) {
+		if (!vmem_qcache_alloc(vm, size, vmflag, r.owner, addrp)) {
 			if (trace_vmem_alloc_enabled())
 				trace_vmem_alloc(vm->name, size, vmflag, *addrp,
 						 0, true);
@@ -1767,7 +1800,7 @@ static void vmem_free_segment(struct vmem *vm, unsigned long addr,
 	vmem_reserve_trim(vm, &spare);
 	spin_unlock_irqrestore(&vm->lock, flags);
 
-	vmem_tags_free(&spare);
+	vmem_tags_free(vm, &spare);
 	if (release)
 		vmem_release(vm, rel_start, rel_size);
 	if (wake)
@@ -1882,9 +1915,11 @@ static struct vmem *vmem_arena_create(const char *name,
 	unsigned long quantum = args->quantum, base = args->base;
 	unsigned long size = args->size, iq = args->import_quantum;
 	struct vmem *source = args->source;
+	unsigned int aflags = args->flags;
 	unsigned long flags;
 	struct vmem *vm;
 	unsigned int i;
+	int ret;
 
 	might_sleep();
 	if (!name || !quantum || !is_power_of_2(quantum) ||
@@ -1899,20 +1934,30 @@ static struct vmem *vmem_arena_create(const char *name,
 	if (iq && ((iq & (quantum - 1)) ||
 		   (!source && !args->ximport && !import_fn)))
 		return ERR_PTR(-EINVAL);
-	if (args->flags & ~VMEM_ARENA_DEBUG)
+	if (aflags & ~VMEM_ARENA_DEBUG)
 		return ERR_PTR(-EINVAL);
-	if (args->flags & VMEM_ARENA_DEBUG)
-		return ERR_PTR(-EOPNOTSUPP);
+	if (aflags & VMEM_ARENA_DEBUG) {
+		ret = vmem_owner_init();
+		if (ret)
+			return ERR_PTR(ret);
+	} else if (READ_ONCE(vmem_debug_all)) {
+		/* Forced on: an arena the stack depot fails stays plain. */
+		if (!vmem_owner_init())
+			aflags |= VMEM_ARENA_DEBUG;
+	}
 
 	vm = kzalloc(sizeof(*vm), vmem_gfp(vmflag));
 	if (!vm)
 		return ERR_PTR(-ENOMEM);
+	/* The kind of tags, which the reserve below takes already. */
+	vm->aflags = aflags;
 	INIT_LIST_HEAD(&vm->reserve);
 	if (size) {
-		vm->nreserve = vmem_tags_alloc(&vm->reserve, VMEM_TAGS_PER_SPAN,
+		vm->nreserve = vmem_tags_alloc(vm, &vm->reserve,
+					       VMEM_TAGS_PER_SPAN,
 					       vmem_gfp(vmflag));
 		if (vm->nreserve < VMEM_TAGS_PER_SPAN) {
-			vmem_tags_free(&vm->reserve);
+			vmem_tags_free(vm, &vm->reserve);
 			kfree(vm);
 			return ERR_PTR(-ENOMEM);
 		}
@@ -1954,7 +1999,6 @@ static struct vmem *vmem_arena_create(const char *name,
 			     DEFAULT_RATELIMIT_BURST);
 	vm->source = source;
 	vm->cflags = vmflag;
-	vm->aflags = args->flags;
 	INIT_LIST_HEAD(&vm->segs);
 	INIT_LIST_HEAD(&vm->spans);
 	INIT_LIST_HEAD(&vm->importers);
@@ -1981,7 +2025,7 @@ static struct vmem *vmem_arena_create(const char *name,
 		LIST_HEAD(tags);
 
 		vmem_tags_gather(vm, &tags);
-		vmem_tags_free(&tags);
+		vmem_tags_free(vm, &tags);
 		lockdep_unregister_key(&vm->lock_key);
 		kfree(vm);
 		return ERR_PTR(-ENOMEM);
@@ -2027,8 +2071,9 @@ static struct vmem *vmem_arena_create(const char *name,
  * @vmflag, @args->source with @args->ximport or @args->xrelease, only one
  * of those two, an import quantum that is not a multiple of the quantum or
  * without anything to import from, or unknown @args->flags;
- * ERR_PTR(-EOPNOTSUPP) for %VMEM_ARENA_DEBUG; ERR_PTR(-ENOMEM).  Nothing
- * is created on error.
+ * ERR_PTR(-EOPNOTSUPP) for %VMEM_ARENA_DEBUG on a kernel without a stack
+ * depot (%CONFIG_STACKDEPOT); ERR_PTR(-ENOMEM).  Nothing is created on
+ * error.
  */
 struct vmem *vmem_xcreate(const char *name, const struct vmem_args *args,
 			  unsigned int vmflag)
@@ -2084,15 +2129,23 @@ struct vmem *vmem_create(const char *name, unsigned long base,
 	return vmem_arena_create(name, &args, vmflag, import, release);
 }
 
+/* vmem_leak_report()'s lines, to the log. */
+static void vmem_leak_print(void *arg, const char *line)
+{
+	pr_warn("%s\n", line);
+}
+
 /**
  * vmem_destroy() - Destroy an arena.
  * @vm: The arena, or NULL (nothing is done).
  *
  * The quantum caches are emptied first.  Allocations still outstanding are
  * reported in one warning line (arena name, count, bytes) and released with
- * everything else: imported spans go
- * back to the source.  An arena that other arenas still import from is not
- * destroyed: that is reported, and it stays usable.
+ * everything else: imported spans go back to the source.  In a
+ * %VMEM_ARENA_DEBUG arena the first %VMEM_LEAKS_SHOWN of them are named
+ * before it, each with its address, size and allocating stack.  An arena
+ * that other arenas still import from is not destroyed: that is reported,
+ * and it stays usable.
  *
  * Context: Process context; may sleep.  No other call on @vm may be in
  * progress or follow.
@@ -2124,6 +2177,9 @@ void vmem_destroy(struct vmem *vm)
 		list_del_init(&vm->importer_link);
 		mutex_unlock(&vmem_importers_mutex);
 	}
+	/* Name the leaks and their owners while the caches still hold them. */
+	if (vmem_debugged(vm))
+		vmem_leak_report(vm, vmem_leak_print, NULL);
 	nleaked = 0;
 	leaked = 0;
 	vmem_qcache_destroy(vm, &nleaked, &leaked);
@@ -2139,7 +2195,7 @@ void vmem_destroy(struct vmem *vm)
 		if (seg->imported)
 			vmem_release(vm, seg->start, seg->size);
 	vmem_tags_gather(vm, &tags);
-	vmem_tags_free(&tags);
+	vmem_tags_free(vm, &tags);
 	if (vm->hash_table != vm->hash0)
 		kvfree(vm->hash_table);
 
@@ -2432,7 +2488,13 @@ const char *vmem_check(struct vmem *vm)
 int vmem_core_init(void)
 {
 	vmem_seg_cache = KMEM_CACHE(vmem_seg, 0);
-	return vmem_seg_cache ? 0 : -ENOMEM;
+	vmem_seg_owned_cache = KMEM_CACHE(vmem_seg_owned, 0);
+	if (!vmem_seg_cache || !vmem_seg_owned_cache) {
+		kmem_cache_destroy(vmem_seg_owned_cache);
+		kmem_cache_destroy(vmem_seg_cache);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /**
@@ -2465,5 +2527,6 @@ void vmem_core_exit(unsigned int abandoned)
 			abandoned);
 		return;
 	}
+	kmem_cache_destroy(vmem_seg_owned_cache);
 	kmem_cache_destroy(vmem_seg_cache);
 }

@@ -6,8 +6,13 @@
  *                         total import allocs frees fails
  *   <arena>/stats         "key value" lines: sizes, event counters and the
  *                         quantum caches (qcache.<size>.<counter>)
- *   <arena>/segments      every span and segment: type start end size
+ *   <arena>/segments      every span and segment: type start end size,
+ *                         and for an allocated one in a debugged arena
+ *                         its owner: "slab" for a slab of the quantum
+ *                         caches, else the caller and the stack handle
  *   <arena>/freelists     per power-of-two freelist: order count bytes
+ *   <arena>/owners        a debugged arena's live allocations grouped by
+ *                         allocating stack, the most bytes first
  *   <arena>/fail/         fault injection, as the kernel's fault_attr:
  *                         probability interval times space verbose
  *
@@ -19,8 +24,11 @@
 
 #include <linux/ctype.h>
 #include <linux/debugfs.h>
+#include <linux/hash.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "vmem_internal.h"
@@ -115,6 +123,7 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 	seq_printf(m, "segs_free %lu\n", vm->nfree);
 	seq_printf(m, "hash_buckets %lu\n", 1UL << vm->hash_bits);
 	seq_printf(m, "tag_reserve %u\n", vm->nreserve);
+	seq_printf(m, "debug %d\n", vmem_debugged(vm));
 	spin_unlock_irqrestore(&vm->lock, flags);
 
 	seq_printf(m, "qcache_count %u\n", vm->nqcache);
@@ -136,6 +145,28 @@ void vmem_show_stats(struct seq_file *m, struct vmem *vm)
 	}
 }
 
+/*
+ * A debugged arena's allocated segment: "slab", or the function that called
+ * vmem (the second frame: the first is the vmem entry point) and the stack
+ * handle, which the owners file lists with the whole stack.
+ */
+static void vmem_show_owner(struct seq_file *m, struct vmem_seg *seg)
+{
+	depot_stack_handle_t owner = *vmem_seg_owner(seg);
+	unsigned long *entries;
+	unsigned int nr;
+
+	if (seg->slab) {
+		seq_puts(m, " slab");
+		return;
+	}
+	nr = owner ? vmem_owner_stack(owner, &entries) : 0;
+	if (nr > 1)
+		seq_printf(m, " %pS stack %#x", (void *)entries[1], owner);
+	else
+		seq_printf(m, " - stack %#x", owner);
+}
+
 /**
  * vmem_show_segments() - Contents of an arena's segments file.
  * @m: Where to print.
@@ -150,9 +181,13 @@ void vmem_show_segments(struct seq_file *m, struct vmem *vm)
 	unsigned long flags;
 
 	spin_lock_irqsave(&vm->lock, flags);
-	list_for_each_entry(seg, &vm->segs, seglist)
-		seq_printf(m, "%s %#lx %#lx %lu\n", vmem_type_name(seg),
+	list_for_each_entry(seg, &vm->segs, seglist) {
+		seq_printf(m, "%s %#lx %#lx %lu", vmem_type_name(seg),
 			   seg->start, seg->start + seg->size - 1, seg->size);
+		if (seg->type == VMEM_SEG_ALLOC && vmem_debugged(vm))
+			vmem_show_owner(m, seg);
+		seq_putc(m, '\n');
+	}
 	spin_unlock_irqrestore(&vm->lock, flags);
 }
 
@@ -184,6 +219,120 @@ void vmem_show_freelists(struct seq_file *m, struct vmem *vm)
 	spin_unlock_irqrestore(&vm->lock, flags);
 }
 
+/* Distinct stacks the owners file groups by, at most: the rest are one. */
+#define VMEM_OWNERS_MAX_BITS	10
+#define VMEM_OWNERS_MAX		BIT(VMEM_OWNERS_MAX_BITS)
+
+struct vmem_owner_sum {
+	depot_stack_handle_t owner;
+	unsigned long count;
+	unsigned long bytes;
+};
+
+/* An open-addressed table of VMEM_OWNERS_MAX stacks and one for the rest. */
+struct vmem_owner_table {
+	struct vmem_owner_sum *sum;
+	unsigned int used;
+	struct vmem_owner_sum other;
+	unsigned long count;
+	unsigned long bytes;
+};
+
+static void vmem_owner_add(void *arg, unsigned long addr, unsigned long size,
+			   depot_stack_handle_t owner)
+{
+	struct vmem_owner_table *t = arg;
+	struct vmem_owner_sum *s = &t->other;
+	unsigned int i = hash_32(owner, VMEM_OWNERS_MAX_BITS), probes;
+
+	t->count++;
+	t->bytes += size;
+	for (probes = 0; probes < VMEM_OWNERS_MAX; probes++) {
+		struct vmem_owner_sum *e = &t->sum[i];
+
+		if (e->count && e->owner == owner) {
+			s = e;
+			break;
+		}
+		if (!e->count) {
+			if (t->used == VMEM_OWNERS_MAX - 1)
+				break;	/* one slot stays empty, for lookups */
+			t->used++;
+			e->owner = owner;
+			s = e;
+			break;
+		}
+		i = (i + 1) & (VMEM_OWNERS_MAX - 1);
+	}
+	s->count++;
+	s->bytes += size;
+}
+
+static int vmem_owner_cmp(const void *a, const void *b)
+{
+	const struct vmem_owner_sum *x = a, *y = b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes < y->bytes ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return 0;
+}
+
+/**
+ * vmem_show_owners() - Contents of an arena's owners file.
+ * @m: Where to print.
+ * @vm: The arena.
+ *
+ * A debugged arena's live allocations (held objects of the quantum caches
+ * and allocated segments that are not their slabs) grouped by the stack
+ * that allocated them: per stack a line "count bytes stack handle" and the
+ * frames, the most bytes first.  Up to %VMEM_OWNERS_MAX - 1 stacks are
+ * listed; allocations of any others are counted on one line.
+ *
+ * Context: Process context; may sleep.  Takes the arena lock for a walk
+ * over its allocated segments (vmem_owners_walk()).
+ */
+void vmem_show_owners(struct seq_file *m, struct vmem *vm)
+{
+	struct vmem_owner_table t = { };
+	unsigned long *entries;
+	unsigned int i, n, nr;
+
+	if (!vmem_debugged(vm)) {
+		seq_puts(m, "# not recorded: create the arena with VMEM_ARENA_DEBUG, or load vmem with debug=1\n");
+		return;
+	}
+	t.sum = kvcalloc(VMEM_OWNERS_MAX, sizeof(*t.sum), GFP_KERNEL);
+	if (!t.sum)
+		return;
+	vmem_owners_walk(vm, vmem_owner_add, &t);
+	/* Pack the used slots to the front, then largest first. */
+	for (i = 0, n = 0; i < VMEM_OWNERS_MAX; i++)
+		if (t.sum[i].count)
+			t.sum[n++] = t.sum[i];
+	sort(t.sum, n, sizeof(*t.sum), vmem_owner_cmp, NULL);
+
+	seq_printf(m, "# %lu allocations, %lu bytes, %u stacks\n", t.count,
+		   t.bytes, n);
+	seq_puts(m, "# count bytes stack, then its frames\n");
+	for (i = 0; i < n; i++) {
+		struct vmem_owner_sum *s = &t.sum[i];
+
+		seq_printf(m, "%lu %lu stack %#x\n", s->count, s->bytes,
+			   s->owner);
+		nr = s->owner ? vmem_owner_stack(s->owner, &entries) : 0;
+		if (!nr)
+			seq_puts(m, "    (no stack recorded)\n");
+		while (nr--)
+			seq_printf(m, "    %pS\n", (void *)*entries++);
+	}
+	if (t.other.count)
+		seq_printf(m, "%lu %lu other stacks\n", t.other.count,
+			   t.other.bytes);
+	kvfree(t.sum);
+}
+
 static int arenas_show(struct seq_file *m, void *v)
 {
 	vmem_show_arenas(m);
@@ -211,6 +360,13 @@ static int freelists_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(freelists);
+
+static int owners_show(struct seq_file *m, void *v)
+{
+	vmem_show_owners(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(owners);
 
 /* Is there an entry of this name in the vmem directory? */
 static bool vmem_debugfs_taken(const char *name)
@@ -402,6 +558,8 @@ static void vmem_debugfs_add(struct vmem *vm)
 			    &segments_fops);
 	debugfs_create_file("freelists", VMEM_DEBUGFS_MODE, dir, vm,
 			    &freelists_fops);
+	debugfs_create_file("owners", VMEM_DEBUGFS_MODE, dir, vm,
+			    &owners_fops);
 	vmem_debugfs_add_fail(vm, dir);
 }
 

@@ -14,6 +14,7 @@
 #include <linux/ratelimit.h>
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
+#include <linux/stackdepot.h>
 #include <linux/types.h>
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
@@ -66,6 +67,11 @@
 /* Free tags an arena keeps beyond what one operation needs. */
 #define VMEM_TAGS_RESERVE_MAX	32
 
+/* Frames of an allocating stack kept in the stack depot (%VMEM_ARENA_DEBUG). */
+#define VMEM_OWNER_DEPTH	16
+/* Leaked allocations vmem_destroy() names with their stacks, at most. */
+#define VMEM_LEAKS_SHOWN	8
+
 /**
  * struct vmem_seg - A boundary tag: one span or segment of an arena.
  * @start: First resource.
@@ -81,6 +87,8 @@
  * @span: %VMEM_SEG_INDEX: the span marker it stands for.
  * @type: %VMEM_SEG_ALLOC, %VMEM_SEG_FREE, %VMEM_SEG_SPAN or %VMEM_SEG_INDEX.
  * @imported: %VMEM_SEG_SPAN: the span came from the arena's source.
+ * @slab: %VMEM_SEG_ALLOC: a slab of the quantum caches, whose objects the
+ *        caches hand out (vmem_slab_alloc()).
  *
  * A span takes a second tag, its index entry, which sits in the tree of
  * spans rather than on the segment list, so that segments keep their size:
@@ -105,6 +113,22 @@ struct vmem_seg {
 	};
 	u8 type;
 	u8 imported;
+	u8 slab;
+};
+
+/**
+ * struct vmem_seg_owned - The boundary tag of a %VMEM_ARENA_DEBUG arena.
+ * @seg: The tag.
+ * @owner: %VMEM_SEG_ALLOC: the stack that allocated the segment, in the
+ *         stack depot (0: none could be recorded).
+ *
+ * Only debugged arenas take their tags from this larger cache, so that
+ * every other arena keeps tags of sizeof(struct vmem_seg).  An arena's tags
+ * never move to another arena.
+ */
+struct vmem_seg_owned {
+	struct vmem_seg seg;
+	depot_stack_handle_t owner;
 };
 
 /**
@@ -199,6 +223,8 @@ struct vmem_mag {
  * @avail: Objects in the slab's pool, neither held nor in a magazine
  *         (under the cache's lock).
  * @held: Objects held by clients (atomic bit operations).
+ * @owner: In a %VMEM_ARENA_DEBUG arena only (the array is not allocated
+ *         otherwise): per object, the stack that allocated it while held.
  */
 struct vmem_slab {
 	unsigned long base;
@@ -207,6 +233,7 @@ struct vmem_slab {
 	struct rcu_head rcu;
 	DECLARE_BITMAP(avail, VMEM_SLAB_OBJS_MAX);
 	DECLARE_BITMAP(held, VMEM_SLAB_OBJS_MAX);
+	depot_stack_handle_t owner[];
 };
 
 /**
@@ -318,7 +345,8 @@ struct vmem_qcache_stats {
  *          @release_fn, and purged by this arena's sleepers.
  * @vmem_source: Imports use @source's vmem_xalloc() and vmem_xfree().
  * @cflags: vmflag given to vmem_create().
- * @aflags: &vmem_args.flags.
+ * @aflags: &vmem_args.flags; %VMEM_ARENA_DEBUG also when vmem.debug=1
+ *          (vmem_debug_all) was set at creation.
  * @segs: Span markers and segments in address order (struct vmem_seg).
  * @spans: Span markers in address order.
  * @freelist: Free segments; list n holds sizes in [2^n, 2^(n+1)).
@@ -430,6 +458,20 @@ struct vmem {
 	struct dentry *debugfs;
 };
 
+/* Set by the module parameter vmem.debug: every new arena is debugged. */
+extern bool vmem_debug_all;
+
+static inline bool vmem_debugged(const struct vmem *vm)
+{
+	return vm->aflags & VMEM_ARENA_DEBUG;
+}
+
+/* The owner recorded in a debugged arena's allocated segment. */
+static inline depot_stack_handle_t *vmem_seg_owner(struct vmem_seg *seg)
+{
+	return &container_of(seg, struct vmem_seg_owned, seg)->owner;
+}
+
 /* vmem_core.c */
 int vmem_core_init(void);
 void vmem_core_exit(unsigned int abandoned);
@@ -452,7 +494,8 @@ int vmem_qcache_init(struct vmem *vm, gfp_t gfp);
 void vmem_qcache_destroy(struct vmem *vm, unsigned long *nleaked,
 			 unsigned long *leaked);
 int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
-		      unsigned int vmflag, unsigned long *addrp);
+		      unsigned int vmflag, depot_stack_handle_t owner,
+		      unsigned long *addrp);
 bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size);
 bool vmem_qcache_owns(struct vmem *vm, unsigned long addr);
 void vmem_depot_contended(struct vmem_qcache *qc);
@@ -461,6 +504,17 @@ void vmem_qcache_purge(struct vmem *vm);
 void vmem_qcache_cpu_dead(struct vmem *vm, unsigned int cpu);
 void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st);
 unsigned long vmem_qcache_cached(struct vmem *vm);
+
+/* vmem_owner.c: who allocated what, in %VMEM_ARENA_DEBUG arenas. */
+typedef void (vmem_owner_fn)(void *arg, unsigned long addr,
+			     unsigned long size, depot_stack_handle_t owner);
+int vmem_owner_init(void);
+depot_stack_handle_t vmem_owner_save(unsigned int vmflag);
+unsigned int vmem_owner_stack(depot_stack_handle_t owner,
+			      unsigned long **entries);
+unsigned long vmem_owners_walk(struct vmem *vm, vmem_owner_fn *fn, void *arg);
+void vmem_leak_report(struct vmem *vm,
+		      void (*out)(void *arg, const char *line), void *arg);
 
 /*
  * Provided by the environment of the core: the module's debugfs glue
@@ -492,5 +546,6 @@ void vmem_show_arenas(struct seq_file *m);
 void vmem_show_stats(struct seq_file *m, struct vmem *vm);
 void vmem_show_segments(struct seq_file *m, struct vmem *vm);
 void vmem_show_freelists(struct seq_file *m, struct vmem *vm);
+void vmem_show_owners(struct seq_file *m, struct vmem *vm);
 
 #endif /* _VMEM_INTERNAL_H */

@@ -19,6 +19,14 @@
 
 #include "vmem_internal.h"
 
+/*
+ * vmem.debug=1: every arena created from then on records its allocations'
+ * owners, as with VMEM_ARENA_DEBUG (vmem_owner.c).
+ */
+bool vmem_debug_all;
+module_param_named(debug, vmem_debug_all, bool, 0644);
+MODULE_PARM_DESC(debug, "Record the allocating stack of every allocation in arenas created from now on (as VMEM_ARENA_DEBUG)");
+
 /* The trace events (vmem_trace.h) are defined here, once. */
 #define CREATE_TRACE_POINTS
 #include "vmem_trace.h"
@@ -70,6 +78,12 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_show_arenas);
 EXPORT_SYMBOL_IF_KUNIT(vmem_show_stats);
 EXPORT_SYMBOL_IF_KUNIT(vmem_show_segments);
 EXPORT_SYMBOL_IF_KUNIT(vmem_show_freelists);
+EXPORT_SYMBOL_IF_KUNIT(vmem_show_owners);
+EXPORT_SYMBOL_IF_KUNIT(vmem_owners_walk);
+EXPORT_SYMBOL_IF_KUNIT(vmem_owner_stack);
+EXPORT_SYMBOL_IF_KUNIT(vmem_qcache_owns);
+EXPORT_SYMBOL_IF_KUNIT(vmem_leak_report);
+EXPORT_SYMBOL_IF_KUNIT(vmem_debug_all);
 #endif
 
 /* === Memory pressure: reap the depots of every quantum cache === */

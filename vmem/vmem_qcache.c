@@ -213,8 +213,10 @@ static struct vmem_slab *vmem_slab_create(struct vmem_qcache *qc,
 	unsigned long base, flags;
 	int ret;
 
-	slab = kzalloc(sizeof(*slab), vmflag & VMEM_SLEEP ? GFP_KERNEL :
-			GFP_ATOMIC | __GFP_NOWARN);
+	/* Owners of the objects only in a debugged arena. */
+	slab = kzalloc(struct_size(slab, owner,
+				   vmem_debugged(vm) ? qc->nobj : 0),
+		       vmflag & VMEM_SLEEP ? GFP_KERNEL : GFP_ATOMIC | __GFP_NOWARN);
 	if (!slab)
 		return NULL;
 	/*
@@ -428,6 +430,8 @@ static struct vmem_qcache *vmem_qcache_for(struct vmem *vm,
  * @vm: The arena.
  * @size: Size, rounded to the quantum, at most @vm->qcache_max.
  * @vmflag: %VMEM_SLEEP or %VMEM_NOSLEEP.
+ * @owner: In a debugged arena, the allocating stack, recorded with the
+ *         object.
  * @addrp: Where the resource is stored.
  *
  * Context: As vmem_alloc().
@@ -435,7 +439,8 @@ static struct vmem_qcache *vmem_qcache_for(struct vmem *vm,
  * allocates from the arena itself.
  */
 int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
-		      unsigned int vmflag, unsigned long *addrp)
+		      unsigned int vmflag, depot_stack_handle_t owner,
+		      unsigned long *addrp)
 {
 	struct vmem_qcache *qc = vmem_qcache_for(vm, size);
 	struct vmem_round r;
@@ -445,6 +450,11 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 		if (tries == 2 || vmem_qcache_refill(qc, vmflag))
 			return -ENOMEM;
 
+	/* Before the held bit: a reader that sees it held sees the owner. */
+	if (vmem_debugged(vm)) {
+		WRITE_ONCE(r.slab->owner[r.obj], owner);
+		smp_mb__before_atomic();	/* vmem_owners_walk()'s smp_rmb() */
+	}
 	set_bit(r.obj, r.slab->held);
 	*addrp = r.slab->base + r.obj * qc->size;
 	return 0;

@@ -169,7 +169,8 @@ def parse_segments(lines):
     segs = []
     for line in lines:
         f = line.split()
-        if len(f) == 4:
+        # A debugged arena's allocated segments also name their owner.
+        if len(f) == 4 or (len(f) > 4 and f[0] == "alloc"):
             segs.append((f[0], int(f[1], 16), int(f[2], 16), int(f[3])))
         elif line.strip():
             segs.append(("?", 0, 0, 0))

@@ -817,3 +817,62 @@ void vmem_arena_register(struct vmem *vm)
 void vmem_arena_unregister(struct vmem *vm)
 {
 }
+
+/* === Stack depot: one-frame stacks, the token of the calling test === */
+
+#define SHIM_DEPOT_MAX	65536
+
+bool vmem_debug_all;
+__thread unsigned long shim_stack_token;
+static pthread_mutex_t shim_depot_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long shim_depot[SHIM_DEPOT_MAX];
+static unsigned int shim_depot_used;
+
+int stack_depot_init(void)
+{
+	return 0;
+}
+
+unsigned int stack_trace_save(unsigned long *store, unsigned int size,
+			      unsigned int skipnr)
+{
+	if (!size)
+		return 0;
+	store[0] = shim_stack_token;
+	return 1;
+}
+
+/* Linear, but tests make few distinct stacks. */
+depot_stack_handle_t stack_depot_save(unsigned long *entries,
+				      unsigned int nr_entries, gfp_t gfp)
+{
+	depot_stack_handle_t h = 0;
+	unsigned int i;
+
+	if (nr_entries != 1)
+		return 0;
+	pthread_mutex_lock(&shim_depot_lock);
+	for (i = 0; i < shim_depot_used && !h; i++)
+		if (shim_depot[i] == entries[0])
+			h = i + 1;
+	if (!h && shim_depot_used < SHIM_DEPOT_MAX) {
+		shim_depot[shim_depot_used++] = entries[0];
+		h = shim_depot_used;
+	}
+	pthread_mutex_unlock(&shim_depot_lock);
+	return h;
+}
+
+unsigned int stack_depot_fetch(depot_stack_handle_t handle,
+			       unsigned long **entries)
+{
+	unsigned int used;
+
+	pthread_mutex_lock(&shim_depot_lock);
+	used = shim_depot_used;
+	pthread_mutex_unlock(&shim_depot_lock);
+	if (!handle || handle > used)
+		return 0;
+	*entries = &shim_depot[handle - 1];
+	return 1;
+}

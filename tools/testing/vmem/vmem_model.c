@@ -59,6 +59,7 @@
  */
 #include <stdarg.h>
 #include <linux/vmem.h>
+#include <linux/stacktrace.h>
 #include "vmem_internal.h"
 #include "vmem_invariants.h"
 #include "vmem_model.h"
@@ -151,6 +152,8 @@ struct vt_blk {
 	int owner;
 	/* Allocated with vmem_xalloc() (freed with vmem_xfree()). */
 	bool x;
+	/* The stack token of the operation that allocated it (0: unknown). */
+	unsigned long token;
 };
 
 /* A span handed to leaf by vt_import(). */
@@ -664,6 +667,66 @@ static int vt_free_runs(const struct vt_view *v, struct vt_blk *out)
 
 static struct vt_blk vt_imp[VT_MAX_SEGS], vt_cimp[VT_MAX_SEGS];
 
+struct vt_owners {
+	unsigned long n;
+	struct { unsigned long addr, size, token; } seen[2 * VT_MAX_LIVE];
+};
+
+static void vt_owner_seen(void *arg, unsigned long addr, unsigned long size,
+			  depot_stack_handle_t owner)
+{
+	struct vt_owners *o = arg;
+	unsigned long *entries;
+
+	if (o->n < ARRAY_SIZE(o->seen)) {
+		o->seen[o->n].addr = addr;
+		o->seen[o->n].size = size;
+		o->seen[o->n].token = vmem_owner_stack(owner, &entries) ?
+				      entries[0] : 0;
+	}
+	o->n++;
+}
+
+/*
+ * A debugged arena: every allocation the model knows is visited once,
+ * owned by the operation that allocated it, however its neighbours were
+ * freed and merged since; every one visited has an owner.
+ */
+static int vt_check_owners(struct vt_arena *a)
+{
+	static struct vt_owners o;
+	unsigned long i;
+	int j;
+
+	o.n = 0;
+	if (!vmem_debugged(a->vm))
+		return vmem_owners_walk(a->vm, vt_owner_seen, &o) ?
+		       vt_fail("%s: owners of an arena not debugged",
+			       a->name) : 0;
+	vmem_owners_walk(a->vm, vt_owner_seen, &o);
+	if (o.n > ARRAY_SIZE(o.seen))
+		return vt_fail("%s: %lu owners", a->name, o.n);
+	for (i = 0; i < o.n; i++)
+		if (!o.seen[i].token)
+			return vt_fail("%s: %#lx has no owner", a->name,
+				       o.seen[i].addr);
+	for (j = 0; j < a->nlive; j++) {
+		struct vt_blk *b = &a->live[j];
+
+		for (i = 0; i < o.n; i++)
+			if (o.seen[i].addr == b->addr)
+				break;
+		if (i == o.n || o.seen[i].size != b->size)
+			return vt_fail("%s: %#lx+%#lx not among the owners",
+				       a->name, b->addr, b->size);
+		if (b->token && o.seen[i].token != b->token)
+			return vt_fail("%s: %#lx owned by %#lx, allocated by %#lx",
+				       a->name, b->addr, o.seen[i].token,
+				       b->token);
+	}
+	return 0;
+}
+
 static int vt_check_arena(int idx)
 {
 	struct vt_arena *a = &vt_w[idx];
@@ -680,6 +743,8 @@ static int vt_check_arena(int idx)
 	err = vi_check_caches(vm);
 	if (err)
 		return vt_fail("%s", err);
+	if (vt_check_owners(a))
+		return -1;
 	vt_look(vm, v);
 	if (v->overflow || v->nall != v->nspan + v->nalloc + v->nfree)
 		return vt_fail("%s: vmem_walk() by type does not add up",
@@ -1302,6 +1367,8 @@ static int vt_do_alloc(int idx)
 		vt_inflight_flags = policy == VMEM_NEXTFIT ?
 				    flags & ~VMEM_TOPDOWN : flags;
 	}
+	/* The "stack" of this call: whatever it allocates is owned by it. */
+	shim_stack_token = vt_op * VT_NARENAS + idx + 1;
 	if (x)
 		ret = vmem_xalloc(vm, raw, r.align == a->q && vt_chance(2) ?
 				  0 : r.align, r.phase, r.nocross, r.minaddr,
@@ -1446,7 +1513,8 @@ static int vt_do_alloc(int idx)
 		a->rotor = VT_ROTOR_AT;
 		a->rotor_at = addr + r.size;
 	}
-	a->live[a->nlive++] = (struct vt_blk){ addr, r.size, cached, -1, x };
+	a->live[a->nlive++] = (struct vt_blk){ addr, r.size, cached, -1, x,
+					       shim_stack_token };
 	return 0;
 }
 
@@ -1737,7 +1805,7 @@ done:
 	if (rec.real)
 		s->live[s->nlive++] = (struct vt_blk){
 			rec.raddr, vt_round(rec.rsize, s->q),
-			false, idx, rec.x,
+			false, idx, rec.x, shim_stack_token,
 		};
 	if (rec.real && !rec.x && s->vm->nqcache &&
 	    vt_round(size, s->q) <= s->vm->qcache_max) {
@@ -1889,7 +1957,7 @@ static int vt_do_destroy(int idx)
 	unsigned long bytes = 0;
 	char want[96];
 	struct vt_snap s;
-	int i, nclient = 0;
+	int i, named, nclient = 0;
 
 	for (i = 0; i < VT_NARENAS; i++) {
 		/*
@@ -1921,11 +1989,19 @@ static int vt_do_destroy(int idx)
 	}
 	vt_describe("destroy %s with %d blocks, %d imports", a->name, nclient,
 		    a->nrec);
+	/*
+	 * A debugged arena names the first leaks, a line and a one-frame
+	 * stack each, and counts the rest on a line.
+	 */
+	named = 0;
+	if (vmem_debugged(a->vm) && nclient)
+		named = 2 * min(nclient, VMEM_LEAKS_SHOWN) +
+			(nclient > VMEM_LEAKS_SHOWN);
 	vt_snap(a, &s);
 	vmem_destroy(a->vm);
 	if (vt_failed)
 		return -1;
-	if (shim_nwarn != s.warn + !!nclient)
+	if (shim_nwarn != s.warn + !!nclient + named)
 		return vt_fail("destroy: %ld warnings for %d blocks",
 			       shim_nwarn - s.warn, nclient);
 	snprintf(want, sizeof(want), "leaked %d allocations (%lu bytes)",
@@ -1947,7 +2023,7 @@ static int vt_do_create(int idx)
 	unsigned long q, base = 0, size = 0, qmax = 0, expect_qmax;
 	long tags = vmem_tags_live(), live = shim_allocs_live;
 	unsigned int flags = vt_chance(2) ? VMEM_SLEEP : VMEM_NOSLEEP;
-	bool valid = true, xc = a->kind != VT_K_EXPLICIT && vt_chance(2);
+	bool debug, valid = true, xc = a->kind != VT_K_EXPLICIT && vt_chance(2);
 	struct vmem_args args = { 0 };
 	long bad_errno = -EINVAL;
 	struct vmem *vm;
@@ -2054,16 +2130,14 @@ static int vt_do_create(int idx)
 			args.flags = 0x10 << vt_below(8);
 			valid = false;
 			break;
-		case 4:		/* owners: not built */
+		case 4:		/* owners recorded */
 			args.flags = VMEM_ARENA_DEBUG;
-			if (valid)
-				bad_errno = -EOPNOTSUPP;
-			valid = false;
 			break;
 		}
 		vt_describe("xcreate %s q %#lx span [%#lx, +%#lx) qcache %#lx iq %#lx %#x/%#x",
 			    a->name, q, base, size, qmax,
 			    args.import_quantum, args.flags, flags);
+		vmem_debug_all = vt_chance(8);
 		if (vt_chance(64)) {
 			vm = vmem_xcreate(a->name, NULL, flags);
 			valid = false;
@@ -2072,11 +2146,17 @@ static int vt_do_create(int idx)
 			vm = vmem_xcreate(a->name, &args, flags);
 		}
 	} else {
+		vmem_debug_all = vt_chance(8);
 		vt_describe("create %s quantum %#lx span [%#lx, +%#lx) qcache_max %#lx flags %#x",
 			    a->name, q, base, size, qmax, flags);
 		vm = vmem_create(a->name, base, size, q, imp, rel, src, qmax,
 				 flags);
 	}
+	debug = vmem_debug_all || (xc && (args.flags & VMEM_ARENA_DEBUG));
+	vmem_debug_all = false;
+	if (!IS_ERR(vm) && vmem_debugged(vm) != debug)
+		return vt_fail("debugged %d, asked for %d", vmem_debugged(vm),
+			       debug);
 	if (!valid) {
 		if (PTR_ERR(vm) != bad_errno)
 			return vt_fail("invalid create gave %ld", PTR_ERR(vm));

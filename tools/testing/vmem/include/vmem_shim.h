@@ -42,6 +42,7 @@ typedef unsigned int gfp_t;
 #define GFP_KERNEL		0x1U
 #define GFP_ATOMIC		0x2U
 #define __GFP_NOWARN		0x4U
+#define GFP_NOWAIT		0x8U
 
 #define __must_hold(x)
 #define __acquires(x)
@@ -55,6 +56,9 @@ typedef unsigned int gfp_t;
 #define unlikely(x)		__builtin_expect(!!(x), 0)
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_mb__before_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define noinline		__attribute__((noinline))
 
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -620,7 +624,7 @@ static inline void kmem_cache_destroy(struct kmem_cache *c)
 }
 
 #define kmem_cache_alloc(c, gfp)	shim_alloc((c)->size, false, gfp)
-#define kmem_cache_free(c, p)		shim_free(p)
+#define kmem_cache_free(c, p)		((void)(c), shim_free(p))
 #define kmalloc(size, gfp)		shim_alloc(size, false, gfp)
 #define kzalloc(size, gfp)		shim_alloc(size, true, gfp)
 #define kfree(p)			shim_free(p)
