@@ -285,6 +285,7 @@ class Snapshot:
 
     def __init__(self, blocks, start):
         self.arenas, self.stats, self.segs, self.lists = None, {}, {}, {}
+        self.owners, self.raw_segs = {}, {}
         self.arenas_rc = None
         i = start
         while i < len(blocks):
@@ -303,8 +304,11 @@ class Snapshot:
                     self.stats[arena] = parse_stats(b.lines)
                 elif f == "segments":
                     self.segs[arena] = parse_segments(b.lines)
+                    self.raw_segs[arena] = b.lines
                 elif f == "freelists":
                     self.lists[arena] = parse_freelists(b.lines)
+                elif f == "owners":
+                    self.owners[arena] = b.lines
             i += 1
         self.end = i
 
@@ -634,17 +638,55 @@ def check_fail_injection(c, blocks):
     c.check(len(lines) == 4, f"verbose 1: {len(lines)} log lines for 4 injected failures")
 
 
-def check_misuse(c, block):
+LEAK_NAMED = re.compile(r"vmem: arena '(\S+)': leaked 0x[0-9a-f]+-0x[0-9a-f]+ "
+                        r"\(size 0x[0-9a-f]+\), allocated by:$")
+LEAK_FRAME = re.compile(r"vmem:     \S+")
+LEAK_COUNT = re.compile(r"vmem: vmem_destroy\('(\S+)'\): leaked (\d+) allocations")
+
+
+def leak_report_problems(case, expect, named):
+    """vmem.debug=1: each leak line of vmem_destroy() comes after its
+    arena's first leaks, each named with the frames of its stack."""
+    problems, want = [], {}
+    for e in expect:
+        m = LEAK_COUNT.match(e)
+        if m:
+            want[m.group(1)] = min(int(m.group(2)), 8)
+    got, frames = {}, {}
+    for i, line in enumerate(named):
+        m = LEAK_NAMED.match(line)
+        if not m:
+            continue
+        got[m.group(1)] = got.get(m.group(1), 0) + 1
+        n = 0
+        while i + 1 + n < len(named) and LEAK_FRAME.match(named[i + 1 + n]):
+            n += 1
+        if not n:
+            problems.append(f"no stack after: {line}")
+        frames.setdefault(m.group(1), []).extend(named[i + 1:i + 1 + n])
+    if got != want:
+        problems.append(f"named leaks per arena {got}, want {want}")
+    if case == "destroy-live" and not any(re.search(r" misuse_leak_alloc[+.]", f)
+                                          for f in frames.get("misuse-leak", [])):
+        problems.append("the stacks of misuse-leak do not name misuse_leak_alloc")
+    return problems
+
+
+def check_misuse(c, block, debug=False):
     if block is None:
         c.check(False, "vmem_misuse: no kernel log recorded")
         return
-    case, expect, actual, stray = None, [], [], []
+    case, expect, actual, named, stray = None, [], [], [], []
     done = None
     for line in block.lines:
         m = re.match(r"vmem_misuse: case (\S+): (begin|end)$", line)
         if m and m.group(2) == "begin":
-            case, expect, actual = m.group(1), [], []
+            case, expect, actual, named = m.group(1), [], [], []
         elif m and case:
+            if debug and any(LEAK_COUNT.match(e) for e in expect):
+                c.check(True, f"vmem_misuse {case} under vmem.debug=1: each leak "
+                        "named with its stack, at most 8 an arena",
+                        leak_report_problems(case, expect, named))
             c.check(True, f"vmem_misuse {case}: vmem logged exactly the expected "
                     f"{len(expect)} line(s)",
                     [f"expected: {e}" for e in expect if e not in actual] +
@@ -656,6 +698,8 @@ def check_misuse(c, block):
             case = None
         elif line.startswith("vmem_misuse: expect: "):
             expect.append(line[len("vmem_misuse: expect: "):])
+        elif case and debug and (LEAK_NAMED.match(line) or LEAK_FRAME.match(line)):
+            named.append(line)
         elif line.startswith("vmem: "):
             (actual if case else stray).append(line)
         else:
@@ -692,6 +736,18 @@ def check_misuse_debugfs(c, snap, block):
     c.check(got == want, f"debugfs misuse: bad_free, inuse, total {got} are the module's {want}")
     c.check(True, "debugfs misuse: stats, segments and freelists consistent",
             arena_problems("misuse", line, stats, segs, lists))
+    owners = snap.owners.get("misuse", [])
+    head = re.match(r"# (\d+) allocations, (\d+) bytes, (\d+) stacks$",
+                    owners[0] if owners else "")
+    c.check(head is not None and int(head.group(2)) == want[1] and
+            stats.get("debug") == 1 and
+            any(re.match(r"    misuse_held_alloc[+.]", l) for l in owners),
+            f"debugfs misuse/owners (vmem.debug=1): all {want[1]} bytes in use "
+            "listed, with the stack of misuse_held_alloc", detail=owners[:12])
+    alloc = [l for l in snap.raw_segs.get("misuse", []) if l.startswith("alloc ")]
+    c.check(bool(alloc) and all(" stack 0x" in l or l.endswith(" slab") for l in alloc),
+            f"debugfs misuse/segments: each of {len(alloc)} allocated segments "
+            "names its owner", detail=alloc[:8])
 
 
 def check_splats(c, console):
@@ -778,8 +834,12 @@ def check_all(c, args):
             "no arena left after vmem_client is unloaded",
             detail=arenas.lines if arenas else [])
 
+    _, dbg = find(blocks, "file", "/sys/module/vmem/parameters/debug")
+    debug = dbg is not None and [l.strip() for l in dbg.lines] == ["Y"]
+    c.check(debug, "vmem loaded with debug=1 (/sys/module/vmem/parameters/debug)",
+            detail=dbg.lines if dbg else [])
     _, misuse = find(blocks, "dmesg", "misuse")
-    check_misuse(c, misuse)
+    check_misuse(c, misuse, debug)
     i, _ = find(blocks, "file", DEBUGFS + "/arenas", 2)
     check_misuse_debugfs(c, Snapshot(blocks, i) if i is not None else Snapshot([], 0),
                          misuse)
