@@ -925,6 +925,16 @@ def cmd_summary(args):
             lists = snap.lists.get(name, {})
             used = [f"2^{o}: {cnt}" for o, (cnt, _) in sorted(lists.items()) if cnt]
             out.append(f"  free segments per freelist order: {', '.join(used) or 'none'}")
+    owners = Snapshot(blocks, i).owners if i is not None else {}
+    owned = [n for n in ("client-ctx0", "client-mt") if owners.get(n)]
+    if owned:
+        lines = owners[owned[0]]
+        out.append("")
+        out.append(f"Who holds the space ({DEBUGFS}/{owned[0]}/owners, vmem "
+                   "loaded with debug=1; the first stacks):")
+        out += ["  " + l for l in lines[:14]]
+        if len(lines) > 14:
+            out.append(f"  ... {len(lines) - 14} more lines")
     _, trace = find(blocks, "step", "demo-trace")
     if trace and trace.lines:
         out.append("")
