@@ -206,12 +206,68 @@ static void owner_debug_param(struct kunit *test)
 	unsigned long a;
 
 	vmem_debug_all = true;
-	vm = vmem_test_create(test, BASE, SIZE, 16);
-	vmem_debug_all = was;
+	vm = vmem_create("kunit-owner", BASE, SIZE, 16, NULL, NULL, NULL, 0,
+			 VMEM_SLEEP);
+	vmem_debug_all = was;	/* before any assertion can end the case */
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  vmem_test_destroy_action,
+						  vm));
 	KUNIT_EXPECT_TRUE(test, vmem_debugged(vm));
 	a = owner_alloc_a(test, vm, 0x40);
 	KUNIT_EXPECT_TRUE(test, stack_has(owner_of(test, vm, a, 0x40),
 					  owner_alloc_a));
+}
+
+/* vmem_show_owners() and vmem_show_segments() into a buffer of ours. */
+static char *show(struct kunit *test, struct vmem *vm, bool owners)
+{
+	struct seq_file *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	m->size = PAGE_SIZE * 4;
+	m->buf = kunit_kzalloc(test, m->size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m->buf);
+	if (owners)
+		KUNIT_ASSERT_EQ(test, vmem_show_owners(m, vm), 0);
+	else
+		vmem_show_segments(m, vm);
+	KUNIT_ASSERT_FALSE(test, seq_has_overflowed(m));
+	m->buf[m->count] = '\0';
+	return m->buf;
+}
+
+/* The owners file: by stack, most bytes first; segments name owners. */
+static void owner_files(struct kunit *test)
+{
+	struct vmem *vm = debug_arena(test, "kunit-owner", 64);
+	char *text, *a_at, *b_at, want[96];
+	unsigned long b;
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_FS))
+		kunit_skip(test, "CONFIG_DEBUG_FS is off");
+	for (i = 0; i < 3; i++)
+		owner_alloc_a(test, vm, 32);		/* cached, 96 bytes */
+	b = owner_alloc_b(test, vm, 0x2000);		/* a segment */
+	text = show(test, vm, true);
+	KUNIT_EXPECT_NOT_NULL_MSG(test,
+				  strstr(text, "# 4 allocations, 8288 bytes, 2 stacks\n"),
+				  "%s", text);
+	a_at = strstr(text, "\n3 96 stack 0x");
+	b_at = strstr(text, "\n1 8192 stack 0x");
+	KUNIT_EXPECT_TRUE_MSG(test, a_at && b_at && b_at < a_at, "%s", text);
+	snprintf(want, sizeof(want), "    %ps+", owner_alloc_b);
+	KUNIT_EXPECT_TRUE_MSG(test, b_at && strstr(b_at, want) &&
+			      (!a_at || strstr(b_at, want) < a_at), "%s", text);
+
+	text = show(test, vm, false);
+	snprintf(want, sizeof(want), "alloc %#lx %#lx 8192 %ps+", b,
+		 b + 0x1fff, owner_alloc_b);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(text, want), "%s", text);
+	/* The cached objects' slab is one segment, marked so. */
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(text, " slab\n"), "%s", text);
 }
 
 struct report {
@@ -275,6 +331,7 @@ static struct kunit_case vmem_owner_cases[] = {
 	KUNIT_CASE(owner_cached_objects),
 	KUNIT_CASE(owner_of_import),
 	KUNIT_CASE(owner_debug_param),
+	KUNIT_CASE(owner_files),
 	KUNIT_CASE(owner_leak_report),
 	{}
 };

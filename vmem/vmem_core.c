@@ -1533,13 +1533,15 @@ int vmem_xalloc(struct vmem *vm, unsigned long size, unsigned long align,
 		unsigned long minaddr, unsigned long maxaddr,
 		unsigned int vmflag, unsigned long *addrp)
 {
+	const unsigned int allowed = VMEM_SLEEP_MASK | VMEM_POLICY_MASK |
+				     VMEM_TOPDOWN;
 	depot_stack_handle_t owner = 0;
 
-	if (vm && vmem_debugged(vm))
+	/* Bad flags are refused before the depot may sleep for memory. */
+	if (vm && vmem_debugged(vm) && vmem_flags_valid(vmflag, allowed))
 		owner = vmem_owner_save(vmflag);
 	return vmem_xalloc_flags(vm, size, align, phase, nocross, minaddr,
-				 maxaddr, vmflag, VMEM_SLEEP_MASK |
-				 VMEM_POLICY_MASK | VMEM_TOPDOWN, owner, addrp);
+				 maxaddr, vmflag, allowed, owner, addrp);
 }
 
 /**

@@ -229,7 +229,11 @@ struct vmem_owner_sum {
 	unsigned long bytes;
 };
 
-/* An open-addressed table of VMEM_OWNERS_MAX stacks and one for the rest. */
+/*
+ * An open-addressed table of VMEM_OWNERS_MAX / 2 stacks at most (kept half
+ * empty, so that a lookup under the arena lock takes a few probes) and one
+ * entry for the rest.
+ */
 struct vmem_owner_table {
 	struct vmem_owner_sum *sum;
 	unsigned int used;
@@ -255,8 +259,8 @@ static void vmem_owner_add(void *arg, unsigned long addr, unsigned long size,
 			break;
 		}
 		if (!e->count) {
-			if (t->used == VMEM_OWNERS_MAX - 1)
-				break;	/* one slot stays empty, for lookups */
+			if (t->used == VMEM_OWNERS_MAX / 2)
+				break;	/* half stays empty, for lookups */
 			t->used++;
 			e->owner = owner;
 			s = e;
@@ -287,13 +291,14 @@ static int vmem_owner_cmp(const void *a, const void *b)
  * A debugged arena's live allocations (held objects of the quantum caches
  * and allocated segments that are not their slabs) grouped by the stack
  * that allocated them: per stack a line "count bytes stack handle" and the
- * frames, the most bytes first.  Up to %VMEM_OWNERS_MAX - 1 stacks are
+ * frames, the most bytes first.  Up to %VMEM_OWNERS_MAX / 2 stacks are
  * listed; allocations of any others are counted on one line.
  *
  * Context: Process context; may sleep.  Takes the arena lock for a walk
  * over its allocated segments (vmem_owners_walk()).
+ * Return: 0, or -ENOMEM.
  */
-void vmem_show_owners(struct seq_file *m, struct vmem *vm)
+int vmem_show_owners(struct seq_file *m, struct vmem *vm)
 {
 	struct vmem_owner_table t = { };
 	unsigned long *entries;
@@ -301,11 +306,11 @@ void vmem_show_owners(struct seq_file *m, struct vmem *vm)
 
 	if (!vmem_debugged(vm)) {
 		seq_puts(m, "# not recorded: create the arena with VMEM_ARENA_DEBUG, or load vmem with debug=1\n");
-		return;
+		return 0;
 	}
 	t.sum = kvcalloc(VMEM_OWNERS_MAX, sizeof(*t.sum), GFP_KERNEL);
 	if (!t.sum)
-		return;
+		return -ENOMEM;
 	vmem_owners_walk(vm, vmem_owner_add, &t);
 	/* Pack the used slots to the front, then largest first. */
 	for (i = 0, n = 0; i < VMEM_OWNERS_MAX; i++)
@@ -331,6 +336,7 @@ void vmem_show_owners(struct seq_file *m, struct vmem *vm)
 		seq_printf(m, "%lu %lu other stacks\n", t.other.count,
 			   t.other.bytes);
 	kvfree(t.sum);
+	return 0;
 }
 
 static int arenas_show(struct seq_file *m, void *v)
@@ -363,8 +369,7 @@ DEFINE_SHOW_ATTRIBUTE(freelists);
 
 static int owners_show(struct seq_file *m, void *v)
 {
-	vmem_show_owners(m, m->private);
-	return 0;
+	return vmem_show_owners(m, m->private);
 }
 DEFINE_SHOW_ATTRIBUTE(owners);
 

@@ -546,6 +546,6 @@ void vmem_show_arenas(struct seq_file *m);
 void vmem_show_stats(struct seq_file *m, struct vmem *vm);
 void vmem_show_segments(struct seq_file *m, struct vmem *vm);
 void vmem_show_freelists(struct seq_file *m, struct vmem *vm);
-void vmem_show_owners(struct seq_file *m, struct vmem *vm);
+int vmem_show_owners(struct seq_file *m, struct vmem *vm);
 
 #endif /* _VMEM_INTERNAL_H */

@@ -31,22 +31,29 @@
 
 #include "vmem_internal.h"
 
-/* A symbol with offset, module and build ID: %pS's longest. */
+/* A report line: a longer symbol (KSYM_SYMBOL_LEN) is cut short. */
 #define VMEM_LEAK_LINE	256
 
 /**
  * vmem_owner_init() - Make the stack depot ready for debugged arenas.
  *
- * Idempotent; the depot allocates its hash table on the first call.
+ * Idempotent; the depot allocates its hash table on the first call.  A
+ * depot that was disabled (stack_depot_disable=1, or an earlier failure
+ * to allocate its table) stores nothing: then debugging is refused rather
+ * than paid for with no owners to show.
  *
  * Context: Process context; may sleep.
  * Return: 0; -EOPNOTSUPP when the kernel has no stack depot
- * (%CONFIG_STACKDEPOT); -ENOMEM.
+ * (%CONFIG_STACKDEPOT) or it is disabled; -ENOMEM.
  */
 int vmem_owner_init(void)
 {
 #ifdef CONFIG_STACKDEPOT
-	return stack_depot_init();
+	int ret = stack_depot_init();
+
+	if (ret)
+		return ret;
+	return vmem_owner_save(VMEM_SLEEP) ? 0 : -EOPNOTSUPP;
 #else
 	return -EOPNOTSUPP;
 #endif
@@ -56,8 +63,9 @@ int vmem_owner_init(void)
  * vmem_owner_save() - Record the caller's stack in the stack depot.
  * @vmflag: The allocation's flags: whether the depot may sleep for memory.
  *
- * Not inlined: the stack starts at the vmem function that called it, the
- * entry point the client called.
+ * Not inlined: the stack starts at the vmem function that called it (the
+ * entry point the client called, or the import that stands for it), its
+ * second frame is that function's caller.
  *
  * Context: Any context where the allocation itself may run; no vmem lock
  * held (the depot may allocate).
@@ -66,12 +74,21 @@ int vmem_owner_init(void)
 noinline depot_stack_handle_t vmem_owner_save(unsigned int vmflag)
 {
 #ifdef CONFIG_STACKDEPOT
-	unsigned long entries[VMEM_OWNER_DEPTH];
-	unsigned int n;
+	unsigned long entries[VMEM_OWNER_DEPTH + 4], ip = _RET_IP_;
+	unsigned int n, i;
 
-	n = stack_trace_save(entries, ARRAY_SIZE(entries), 1);
-	return stack_depot_save(entries, n, vmflag & VMEM_SLEEP ? GFP_KERNEL :
-				GFP_NOWAIT | __GFP_NOWARN);
+	/*
+	 * Unwinders differ in what they count as the first frame: drop
+	 * whatever comes before our caller's own return address.
+	 */
+	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	for (i = 0; i < n && i < 4 && entries[i] != ip; i++)
+		;
+	if (i == n || i == 4)
+		i = 0;
+	n = min_t(unsigned int, n - i, VMEM_OWNER_DEPTH);
+	return stack_depot_save(entries + i, n, vmflag & VMEM_SLEEP ?
+				GFP_KERNEL : GFP_NOWAIT | __GFP_NOWARN);
 #else
 	return 0;
 #endif
@@ -158,34 +175,27 @@ unsigned long vmem_owners_walk(struct vmem *vm, vmem_owner_fn *fn, void *arg)
 	return n;
 }
 
+/* The first leaks, gathered under the locks and printed after. */
 struct vmem_leaks {
-	struct vmem *vm;
-	void (*out)(void *arg, const char *line);
-	void *arg;
 	unsigned long n;
-	char line[VMEM_LEAK_LINE];
+	struct {
+		unsigned long addr;
+		unsigned long size;
+		depot_stack_handle_t owner;
+	} leak[VMEM_LEAKS_SHOWN];
 };
 
 static void vmem_leak_one(void *arg, unsigned long addr, unsigned long size,
 			  depot_stack_handle_t owner)
 {
 	struct vmem_leaks *lk = arg;
-	unsigned long *entries;
-	unsigned int i, nr = 0;
 
-	if (lk->n++ >= VMEM_LEAKS_SHOWN)
-		return;
-	nr = vmem_owner_stack(owner, &entries);
-	snprintf(lk->line, VMEM_LEAK_LINE,
-		 "arena '%s': leaked %#lx-%#lx (size %#lx), allocated by%s",
-		 lk->vm->name, addr, addr + size - 1, size,
-		 nr ? ":" : " an unrecorded stack");
-	lk->out(lk->arg, lk->line);
-	for (i = 0; i < nr; i++) {
-		snprintf(lk->line, VMEM_LEAK_LINE, "    %pS",
-			 (void *)entries[i]);
-		lk->out(lk->arg, lk->line);
+	if (lk->n < VMEM_LEAKS_SHOWN) {
+		lk->leak[lk->n].addr = addr;
+		lk->leak[lk->n].size = size;
+		lk->leak[lk->n].owner = owner;
 	}
+	lk->n++;
 }
 
 /**
@@ -200,18 +210,36 @@ static void vmem_leak_one(void *arg, unsigned long addr, unsigned long size,
  * those not shown, if any.  Nothing for an arena without allocations.
  *
  * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
- * @out is called under the arena lock or RCU and must not sleep.
+ * @out is called without vmem's locks, after the walk.
  */
 void vmem_leak_report(struct vmem *vm,
 		      void (*out)(void *arg, const char *line), void *arg)
 {
-	struct vmem_leaks lk = { .vm = vm, .out = out, .arg = arg };
+	struct vmem_leaks leaks = { }, *lk = &leaks;
+	char line[VMEM_LEAK_LINE];
+	unsigned long *entries, i;
+	unsigned int f, nr;
 
-	vmem_owners_walk(vm, vmem_leak_one, &lk);
-	if (lk.n > VMEM_LEAKS_SHOWN) {
-		snprintf(lk.line, VMEM_LEAK_LINE,
+	vmem_owners_walk(vm, vmem_leak_one, lk);
+	for (i = 0; i < min_t(unsigned long, lk->n, VMEM_LEAKS_SHOWN); i++) {
+		unsigned long addr = lk->leak[i].addr, size = lk->leak[i].size;
+
+		nr = vmem_owner_stack(lk->leak[i].owner, &entries);
+		snprintf(line, VMEM_LEAK_LINE,
+			 "arena '%s': leaked %#lx-%#lx (size %#lx), allocated by%s",
+			 vm->name, addr, addr + size - 1, size,
+			 nr ? ":" : " an unrecorded stack");
+		out(arg, line);
+		for (f = 0; f < nr; f++) {
+			snprintf(line, VMEM_LEAK_LINE, "    %pS",
+				 (void *)entries[f]);
+			out(arg, line);
+		}
+	}
+	if (lk->n > VMEM_LEAKS_SHOWN) {
+		snprintf(line, VMEM_LEAK_LINE,
 			 "arena '%s': %lu more leaked allocations not shown",
-			 vm->name, lk.n - VMEM_LEAKS_SHOWN);
-		out(arg, lk.line);
+			 vm->name, lk->n - VMEM_LEAKS_SHOWN);
+		out(arg, line);
 	}
 }
