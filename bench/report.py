@@ -122,6 +122,34 @@ def table(out, runs, wl, size, ref):
                                      enumerate(zip(row, widths))))
 
 
+def cost_table(out, runs):
+    """What observability costs: each variant's pair against the plain one."""
+    variants = [("plain (trace events disabled)", "cost", ""),
+                ("VMEM_ARENA_DEBUG", "cost", "-debug"),
+                ("every vmem trace event enabled", "cost-trace", "")]
+    head = ["pair", "quanta"] + [v[0] for v in variants]
+    rows = []
+    for base in ("vmem-if", "vmem-if-qc16"):
+        for size in (1, 2):
+            ref = find(runs, "cost", base, 1000, size)
+            row = [base, str(size)]
+            for _, wl, suffix in variants:
+                r = find(runs, wl, base + suffix, 1000, size)
+                if not r:
+                    row.append("-")
+                elif ref and r is not ref:
+                    row.append("%s (%.1fx)" % (fmt_ns(per_op(r)),
+                                              per_op(r) / per_op(ref)))
+                else:
+                    row.append(fmt_ns(per_op(r)))
+            rows.append(row)
+    widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
+    for row in [head] + rows:
+        out.append("  " + "  ".join(c.rjust(w) if i > 1 else c.ljust(w)
+                                     for i, (c, w) in
+                                     enumerate(zip(row, widths))))
+
+
 def mp_table(out, runs):
     sel = [r for r in runs if r["workload"] == "mp"]
     if not sel:
@@ -227,7 +255,12 @@ def write_csv(path, env, runs):
                     "ratio_to_reference", "mpairs_per_s"])
         for r in runs:
             ref = "vmem-nf" if r["workload"] == "ids" else "vmem-if"
-            b = find(runs, r["workload"], ref, r["n"], r["size"], r["cpus"])
+            wl = r["workload"]
+            if wl.startswith("cost"):
+                # The same pair, plain: cached against cached.
+                ref = r["allocator"].replace("-debug", "")
+                wl = "cost"
+            b = find(runs, wl, ref, r["n"], r["size"], r["cpus"])
             ratio = per_op(r) / per_op(b) if b else ""
             w.writerow([env, r["workload"], r["allocator"], r["n"],
                         r["size"], r["cpus"], r["ops"], r["ns"],
@@ -310,6 +343,11 @@ def main():
             out.append("  ns per pair (ratio to %s; above 1: %s is faster)"
                        % (ref, ref))
             table(out, runs, wl, size, ref)
+    if any(r["workload"] == "cost" for r in runs):
+        out.append("")
+        out.append("cost: the frag pairs at n = 1000, uncached (vmem-if) and "
+                   "cached (vmem-if-qc16), ns per pair (ratio to plain)")
+        cost_table(out, runs)
     mp = {}
     if any(r["workload"] == "mp" for r in runs):
         out.append("")

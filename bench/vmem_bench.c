@@ -72,6 +72,7 @@
 #include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/trace_events.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
 #include <linux/vmem.h>
@@ -99,9 +100,9 @@ static unsigned int mp_ms = 300;
 module_param(mp_ms, uint, 0444);
 MODULE_PARM_DESC(mp_ms, "Time of one multi-CPU run in milliseconds");
 
-static char *workloads = "frag,mixed,ids,mp,mem";
+static char *workloads = "frag,mixed,ids,mp,mem,cost";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "Workloads to run: frag,mixed,ids,mp,mem");
+MODULE_PARM_DESC(workloads, "Workloads to run: frag,mixed,ids,mp,mem,cost");
 
 static bool bench_halt;
 module_param_named(halt, bench_halt, bool, 0444);
@@ -139,11 +140,13 @@ struct bench_def {
 	unsigned int policy;		/* vmem: fit policy */
 	unsigned int qcache;		/* vmem: qcache_max in quanta */
 	genpool_algo_t algo;		/* genalloc: fit algorithm */
+	bool debug;			/* vmem: VMEM_ARENA_DEBUG */
 };
 
 enum {
 	BD_VMEM_IF, BD_VMEM_BF, BD_VMEM_NF, BD_VMEM_QC, BD_GP_FF, BD_GP_BF,
-	BD_IOVA, BD_IOVA_FAST, BD_IDA, BD_IDR, BD_COUNT
+	BD_IOVA, BD_IOVA_FAST, BD_IDA, BD_IDR, BD_VMEM_IF_DBG, BD_VMEM_QC_DBG,
+	BD_COUNT
 };
 
 static const struct bench_def bench_defs[BD_COUNT] = {
@@ -158,6 +161,10 @@ static const struct bench_def bench_defs[BD_COUNT] = {
 	[BD_IOVA_FAST] = { "iova-fast", BK_IOVA_FAST, 0, 0, NULL },
 	[BD_IDA] = { "ida", BK_IDA, 0, 0, NULL },
 	[BD_IDR] = { "idr-cyclic", BK_IDR, 0, 0, NULL },
+	[BD_VMEM_IF_DBG] = { "vmem-if-debug", BK_VMEM, VMEM_INSTANTFIT, 0,
+			     NULL, true },
+	[BD_VMEM_QC_DBG] = { "vmem-if-qc16-debug", BK_VMEM, VMEM_INSTANTFIT,
+			     BENCH_QCACHE, NULL, true },
 };
 
 /* An arena of one allocator: resources [base, base + (nq << qshift)). */
@@ -232,17 +239,22 @@ static int bench_create(struct bench_ctx *c, const struct bench_def *def,
 	c->nq = nq;
 
 	switch (c->kind) {
-	case BK_VMEM:
+	case BK_VMEM: {
+		struct vmem_args args = {
+			.base = base, .size = nq << qshift,
+			.quantum = 1UL << qshift,
+			.qcache_max = (unsigned long)def->qcache << qshift,
+			.flags = def->debug ? VMEM_ARENA_DEBUG : 0,
+		};
+
 		c->vmflag = VMEM_NOSLEEP | def->policy;
-		c->vm = vmem_create(def->name, base, nq << qshift, 1UL << qshift,
-				    NULL, NULL, NULL,
-				    (unsigned long)def->qcache << qshift,
-				    VMEM_SLEEP);
+		c->vm = vmem_xcreate(def->name, &args, VMEM_SLEEP);
 		if (IS_ERR(c->vm)) {
 			ret = PTR_ERR(c->vm);
 			c->vm = NULL;
 		}
 		break;
+	}
 	case BK_GENPOOL:
 		c->gp = gen_pool_create(qshift, NUMA_NO_NODE);
 		if (!c->gp)
@@ -562,8 +574,8 @@ static void bench_report(const char *wl, struct bench_ctx *c, unsigned long n,
 
 static const unsigned long bench_frag_n[] = { 1000, 10000, 100000, 1000000 };
 
-static void bench_frag_cell(const struct bench_def *def, unsigned long n,
-			    unsigned long *addr)
+static void bench_frag_cell(const char *wl, const struct bench_def *def,
+			    unsigned long n, unsigned long *addr)
 {
 	struct bench_state s = { .step = BS_PAIR };
 	struct bench_ctx *c;
@@ -577,7 +589,7 @@ static void bench_frag_cell(const struct bench_def *def, unsigned long n,
 	before = bench_used_bytes();
 	ret = bench_create(c, def, BENCH_BASE, 4 * n, PAGE_SHIFT);
 	if (ret) {
-		pr_info("F,frag,%s,%lu,%d\n", def->name, n, ret);
+		pr_info("F,%s,%s,%lu,%d\n", wl, def->name, n, ret);
 		kfree(c);
 		return;
 	}
@@ -587,20 +599,21 @@ static void bench_frag_cell(const struct bench_def *def, unsigned long n,
 			break;
 	}
 	if (ret) {
-		pr_info("F,frag,%s,%lu,%d\n", def->name, n, ret);
+		pr_info("F,%s,%s,%lu,%d\n", wl, def->name, n, ret);
 		while (i--)
 			bench_free(c, addr[i], 1);
 		goto out;
 	}
 	for (i = 1; i < 2 * n; i += 2)
 		bench_free(c, addr[i], 1);
-	bench_report_mem(c, "frag", n, before);
+	if (!strcmp(wl, "frag"))
+		bench_report_mem(c, wl, n, before);
 	cond_resched();
 
 	for (s.size = 1; s.size <= 2; s.size++) {
 		s.err = 0;
 		ops = bench_run(c, &s, &ns);
-		bench_report("frag", c, n, s.size, 1, ops, ns, s.err);
+		bench_report(wl, c, n, s.size, 1, ops, ns, s.err);
 	}
 
 	for (i = 0; i < 2 * n; i += 2)
@@ -631,9 +644,52 @@ static void bench_frag(void)
 		}
 		for (j = 0; j < ARRAY_SIZE(defs); j++)
 			if (bench_def_usable(&bench_defs[defs[j]]))
-				bench_frag_cell(&bench_defs[defs[j]], n, addr);
+				bench_frag_cell("frag", &bench_defs[defs[j]],
+						n, addr);
 		kvfree(addr);
 	}
+}
+
+/*
+ * === Workload cost: what observability costs ===
+ *
+ * The frag pairs at n = 1000, uncached and cached: plain, in arenas with
+ * VMEM_ARENA_DEBUG (a stack walk and a depot lookup per allocation), and
+ * plain again with every vmem trace event enabled (records into the ring
+ * buffer).  Plain is the cost of the disabled events: a static branch.
+ */
+static void bench_cost(void)
+{
+	static const unsigned int defs[] = {
+		BD_VMEM_IF, BD_VMEM_QC, BD_VMEM_IF_DBG, BD_VMEM_QC_DBG,
+	};
+	const unsigned long n = 1000;
+	unsigned long *addr;
+	unsigned int j;
+	int ret;
+
+	addr = kvmalloc_array(2 * n, sizeof(*addr), GFP_KERNEL);
+	ret = addr ? 0 : -ENOMEM;
+	if (ret) {
+		pr_info("F,cost,-,%lu,%d\n", n, ret);
+		return;
+	}
+	for (j = 0; j < ARRAY_SIZE(defs); j++)
+		bench_frag_cell("cost", &bench_defs[defs[j]], n, addr);
+#ifdef CONFIG_EVENT_TRACING
+	ret = trace_set_clr_event("vmem", NULL, 1);
+	if (!ret) {
+		bench_frag_cell("cost-trace", &bench_defs[BD_VMEM_IF], n, addr);
+		bench_frag_cell("cost-trace", &bench_defs[BD_VMEM_QC], n, addr);
+	} else {
+		pr_info("F,cost-trace,-,%lu,%d\n", n, ret);
+	}
+	/* Off again, even after a partial failure to turn them all on. */
+	trace_set_clr_event("vmem", NULL, 0);
+#else
+	pr_info("F,cost-trace,-,%lu,%d\n", n, -EOPNOTSUPP);
+#endif
+	kvfree(addr);
 }
 
 /* === Workloads mixed and ids: random replacement with n live === */
@@ -1015,6 +1071,8 @@ static int __init vmem_bench_init(void)
 		bench_ids();
 	if (bench_want("mp"))
 		bench_mp();
+	if (bench_want("cost"))
+		bench_cost();
 
 	kvfree(tbl);
 	tbl = NULL;

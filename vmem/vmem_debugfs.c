@@ -162,9 +162,9 @@ static void vmem_show_owner(struct seq_file *m, struct vmem_seg *seg)
 	}
 	nr = owner ? vmem_owner_stack(owner, &entries) : 0;
 	if (nr > 1)
-		seq_printf(m, " %pS stack %#x", (void *)entries[1], owner);
+		seq_printf(m, " %pS stack 0x%x", (void *)entries[1], owner);
 	else
-		seq_printf(m, " - stack %#x", owner);
+		seq_printf(m, " - stack 0x%x", owner);
 }
 
 /**
@@ -324,7 +324,7 @@ int vmem_show_owners(struct seq_file *m, struct vmem *vm)
 	for (i = 0; i < n; i++) {
 		struct vmem_owner_sum *s = &t.sum[i];
 
-		seq_printf(m, "%lu %lu stack %#x\n", s->count, s->bytes,
+		seq_printf(m, "%lu %lu stack 0x%x\n", s->count, s->bytes,
 			   s->owner);
 		nr = s->owner ? vmem_owner_stack(s->owner, &entries) : 0;
 		if (!nr)

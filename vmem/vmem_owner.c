@@ -23,6 +23,7 @@
 
 #include <linux/bitops.h>
 #include <linux/kernel.h>
+#include <linux/kprobes.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 #include <linux/stackdepot.h>
@@ -49,11 +50,18 @@
 int vmem_owner_init(void)
 {
 #ifdef CONFIG_STACKDEPOT
-	int ret = stack_depot_init();
+	static bool works;
+	int ret;
 
+	if (READ_ONCE(works))
+		return 0;
+	ret = stack_depot_init();
 	if (ret)
 		return ret;
-	return vmem_owner_save(VMEM_SLEEP) ? 0 : -EOPNOTSUPP;
+	if (!vmem_owner_save(VMEM_SLEEP))
+		return -EOPNOTSUPP;
+	WRITE_ONCE(works, true);
+	return 0;
 #else
 	return -EOPNOTSUPP;
 #endif
@@ -63,15 +71,16 @@ int vmem_owner_init(void)
  * vmem_owner_save() - Record the caller's stack in the stack depot.
  * @vmflag: The allocation's flags: whether the depot may sleep for memory.
  *
- * Not inlined: the stack starts at the vmem function that called it (the
- * entry point the client called, or the import that stands for it), its
- * second frame is that function's caller.
+ * Not inlined, traced or probed (a tracer's trampoline would stand in for
+ * its return address): the stack starts at the vmem function that called
+ * it (the entry point the client called, or the import that stands for
+ * it), its second frame is that function's caller.
  *
  * Context: Any context where the allocation itself may run; no vmem lock
  * held (the depot may allocate).
  * Return: The depot's handle, or 0 when the stack could not be stored.
  */
-noinline depot_stack_handle_t vmem_owner_save(unsigned int vmflag)
+noinline notrace depot_stack_handle_t vmem_owner_save(unsigned int vmflag)
 {
 #ifdef CONFIG_STACKDEPOT
 	unsigned long entries[VMEM_OWNER_DEPTH + 4], ip = _RET_IP_;
@@ -93,6 +102,8 @@ noinline depot_stack_handle_t vmem_owner_save(unsigned int vmflag)
 	return 0;
 #endif
 }
+
+NOKPROBE_SYMBOL(vmem_owner_save);
 
 /**
  * vmem_owner_stack() - The frames of a recorded stack.

@@ -59,6 +59,7 @@ typedef unsigned int gfp_t;
 #define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define smp_mb__before_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define noinline		__attribute__((noinline))
+#define notrace
 #define _RET_IP_		((unsigned long)__builtin_return_address(0))
 
 #define container_of(ptr, type, member) \
