@@ -94,14 +94,8 @@ static struct vmem *debug_arena(struct kunit *test, const char *name,
 		.base = BASE, .size = SIZE, .quantum = 16,
 		.qcache_max = qcache_max, .flags = VMEM_ARENA_DEBUG,
 	};
-	struct vmem *vm = vmem_xcreate(name, &args, VMEM_SLEEP);
 
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test,
-						  vmem_test_destroy_action,
-						  vm));
-	return vm;
+	return vmem_test_adopt(test, vmem_xcreate(name, &args, VMEM_SLEEP));
 }
 
 /* Owners exactly when debugging: recorded per segment, plain tags without. */
@@ -209,11 +203,7 @@ static void owner_debug_param(struct kunit *test)
 	vm = vmem_create("kunit-owner", BASE, SIZE, 16, NULL, NULL, NULL, 0,
 			 VMEM_SLEEP);
 	vmem_debug_all = was;	/* before any assertion can end the case */
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test,
-						  vmem_test_destroy_action,
-						  vm));
+	vmem_test_adopt(test, vm);
 	KUNIT_EXPECT_TRUE(test, vmem_debugged(vm));
 	a = owner_alloc_a(test, vm, 0x40);
 	KUNIT_EXPECT_TRUE(test, stack_has(owner_of(test, vm, a, 0x40),

@@ -27,16 +27,9 @@ static struct vmem *qc_create(struct kunit *test, unsigned long base,
 			      unsigned long size, unsigned long quantum,
 			      unsigned long qcache_max, struct vmem *source)
 {
-	struct vmem *vm;
-
-	vm = vmem_create("kunit-qc", base, size, quantum, NULL, NULL, source,
-			 qcache_max, VMEM_SLEEP);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test,
-						  vmem_test_destroy_action,
-						  vm));
-	return vm;
+	return vmem_test_adopt(test, vmem_create("kunit-qc", base, size,
+						 quantum, NULL, NULL, source,
+						 qcache_max, VMEM_SLEEP));
 }
 
 static struct vmem_qcache_stats qc_stats(struct vmem *vm, unsigned long size)

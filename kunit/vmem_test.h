@@ -103,6 +103,18 @@ static inline void vmem_test_destroy_action(void *vm)
 	vmem_destroy(vm);
 }
 
+/* Assert that @vm was created, and destroy it when the test ends. */
+static inline struct vmem *vmem_test_adopt(struct kunit *test,
+					   struct vmem *vm)
+{
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, vm);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test,
+						  vmem_test_destroy_action,
+						  vm));
+	return vm;
+}
+
 /*
  * vmem_create() with quantum caches up to @qcache_max, that asserts success
  * and destroys the arena at the end.
