@@ -104,6 +104,11 @@ static char *workloads = "frag,mixed,ids,mp,mem,cost";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads, "Workloads to run: frag,mixed,ids,mp,mem,cost");
 
+static char *allocators = "";
+module_param(allocators, charp, 0444);
+MODULE_PARM_DESC(allocators,
+		 "Allocators to run, e.g. vmem-if-qc16,iova-fast (default: all)");
+
 static bool bench_halt;
 module_param_named(halt, bench_halt, bool, 0444);
 MODULE_PARM_DESC(halt, "Built in: halt the machine when done");
@@ -197,10 +202,29 @@ static bool bench_has_iova(void)
 	return IS_ENABLED(CONFIG_IOMMU_IOVA);
 }
 
+static bool bench_listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	while (list && *list) {
+		if (!strncmp(list, name, len) &&
+		    (list[len] == ',' || !list[len]))
+			return true;
+		list = strchr(list, ',');
+		if (list)
+			list++;
+	}
+	return false;
+}
+
+/* Can this allocator run here, and was it asked for? */
 static bool bench_def_usable(const struct bench_def *def)
 {
-	return bench_has_iova() ||
-	       (def->kind != BK_IOVA && def->kind != BK_IOVA_FAST);
+	if (!bench_has_iova() &&
+	    (def->kind == BK_IOVA || def->kind == BK_IOVA_FAST))
+		return false;
+	return !allocators || !*allocators ||
+	       bench_listed(allocators, def->name);
 }
 
 /*
@@ -675,12 +699,15 @@ static void bench_cost(void)
 		return;
 	}
 	for (j = 0; j < ARRAY_SIZE(defs); j++)
-		bench_frag_cell("cost", &bench_defs[defs[j]], n, addr);
+		if (bench_def_usable(&bench_defs[defs[j]]))
+			bench_frag_cell("cost", &bench_defs[defs[j]], n, addr);
 #ifdef CONFIG_EVENT_TRACING
 	ret = trace_set_clr_event("vmem", NULL, 1);
 	if (!ret) {
-		bench_frag_cell("cost-trace", &bench_defs[BD_VMEM_IF], n, addr);
-		bench_frag_cell("cost-trace", &bench_defs[BD_VMEM_QC], n, addr);
+		for (j = 0; j < 2; j++)
+			if (bench_def_usable(&bench_defs[defs[j]]))
+				bench_frag_cell("cost-trace",
+						&bench_defs[defs[j]], n, addr);
 	} else {
 		pr_info("F,cost-trace,-,%lu,%d\n", n, ret);
 	}
@@ -1021,17 +1048,7 @@ static int bench_qcache_active(void)
 
 static bool bench_want(const char *name)
 {
-	const char *p = workloads;
-	size_t len = strlen(name);
-
-	while (p && *p) {
-		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
-			return true;
-		p = strchr(p, ',');
-		if (p)
-			p++;
-	}
-	return false;
+	return bench_listed(workloads, name);
 }
 
 static int __init vmem_bench_init(void)
