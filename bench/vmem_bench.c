@@ -687,6 +687,8 @@ static void bench_cost(void)
 	static const unsigned int defs[] = {
 		BD_VMEM_IF, BD_VMEM_QC, BD_VMEM_IF_DBG, BD_VMEM_QC_DBG,
 	};
+	/* Timed again with every vmem trace event enabled. */
+	static const unsigned int plain[] = { BD_VMEM_IF, BD_VMEM_QC };
 	const unsigned long n = 1000;
 	unsigned long *addr;
 	unsigned int j;
@@ -704,10 +706,10 @@ static void bench_cost(void)
 #ifdef CONFIG_EVENT_TRACING
 	ret = trace_set_clr_event("vmem", NULL, 1);
 	if (!ret) {
-		for (j = 0; j < 2; j++)
-			if (bench_def_usable(&bench_defs[defs[j]]))
+		for (j = 0; j < ARRAY_SIZE(plain); j++)
+			if (bench_def_usable(&bench_defs[plain[j]]))
 				bench_frag_cell("cost-trace",
-						&bench_defs[defs[j]], n, addr);
+						&bench_defs[plain[j]], n, addr);
 	} else {
 		pr_info("F,cost-trace,-,%lu,%d\n", n, ret);
 	}
