@@ -761,6 +761,14 @@ def check_splats(c, console):
     splats = [l for l in lines if SPLAT.search(l)]
     c.check(not splats, "no WARNING, BUG, Oops, lockdep, KASAN or other kernel report",
             splats)
+    # The kernel switches a static key (text patching on every CPU) when
+    # its random generator becomes ready; qemu-lib.sh gives the guest
+    # RDRAND so that this happens in the boot, not under the tests.
+    init = next((i for i, l in enumerate(lines) if "Run /init as init process" in l), None)
+    crng = next((i for i, l in enumerate(lines) if "random: crng init done" in l), None)
+    c.check(init is not None and crng is not None and crng < init,
+            "the kernel's random generator was ready before /init ran",
+            detail=[l for l in lines if "crng init" in l or "Run /init" in l])
 
 
 def cmd_check(args):
