@@ -289,6 +289,64 @@ static void qcache_reap_and_purge(struct kunit *test)
 	VMEM_TEST_CHECK(test, vm);
 }
 
+/* log2 of the slots of the slab table of the cache of @size (0: none). */
+static unsigned int qc_table_bits(struct vmem *vm, unsigned long size)
+{
+	struct vmem_qcache *qc = vm->qcache[size / vm->quantum - 1];
+	struct vmem_slabtab *t;
+	unsigned long flags;
+	unsigned int bits;
+
+	spin_lock_irqsave(&qc->lock, flags);
+	t = rcu_dereference_protected(qc->slabtab, lockdep_is_held(&qc->lock));
+	bits = t ? t->bits : 0;
+	spin_unlock_irqrestore(&qc->lock, flags);
+	return bits;
+}
+
+/*
+ * Ten thousand slabs: the slab table grows to a quarter full, every free
+ * finds its slab (and a bad free is still refused), and once the slabs are
+ * back in the arena the table shrinks to its smallest size.
+ */
+static void qcache_slab_table(struct kunit *test)
+{
+	struct vmem *vm = qc_create(test, 0x100000, 0x100000, 1, 4, NULL);
+	int i, n = 40000;
+	unsigned long *addr;
+
+	KUNIT_ASSERT_EQ(test, vm->slab_size, 16UL);
+	addr = kunit_kcalloc(test, n, sizeof(*addr), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, addr);
+	for (i = 0; i < n; i++)
+		addr[i] = vmem_test_alloc(test, vm, 4, VMEM_SLEEP);
+	KUNIT_EXPECT_EQ(test, qc_stats(vm, 4).slabs, 10000UL);
+	/* 4 * 10000 slots, rounded up to a power of two. */
+	KUNIT_EXPECT_EQ(test, qc_table_bits(vm, 4), 16U);
+	VMEM_TEST_CHECK(test, vm);
+	VMEM_TEST_EXPECT_FOOTPRINT(test, vm);
+
+	/* Inside an object: refused, and nothing changes. */
+	vmem_free(vm, addr[7] + 1, 4);
+	KUNIT_EXPECT_EQ(test, vm->stats.bad_free, 1ULL);
+	KUNIT_EXPECT_EQ(test, vmem_size(vm, VMEM_ALLOC), (unsigned long)n * 4);
+
+	/* Every other one: each slab keeps objects held, none goes back. */
+	for (i = 0; i < n; i += 2)
+		vmem_free(vm, addr[i], 4);
+	vmem_qcache_purge(vm);
+	KUNIT_EXPECT_EQ(test, qc_stats(vm, 4).slabs, 10000UL);
+	for (i = 1; i < n; i += 2)
+		vmem_free(vm, addr[i], 4);
+	KUNIT_EXPECT_EQ(test, vm->stats.bad_free, 1ULL);
+	vmem_qcache_purge(vm);
+	KUNIT_EXPECT_EQ(test, qc_stats(vm, 4).slabs, 0UL);
+	KUNIT_EXPECT_EQ(test, qc_table_bits(vm, 4), 4U);
+	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 0x100000);
+	VMEM_TEST_CHECK(test, vm);
+	VMEM_TEST_EXPECT_FOOTPRINT(test, vm);
+}
+
 /* The shrinker sees what the depots hold and gives it back. */
 static void qcache_shrinker(struct kunit *test)
 {
@@ -623,6 +681,7 @@ static struct kunit_case vmem_qcache_cases[] = {
 	KUNIT_CASE(qcache_drain_on_exhaustion),
 	KUNIT_CASE(qcache_nosleep_purge_all_cpus),
 	KUNIT_CASE(qcache_reap_and_purge),
+	KUNIT_CASE(qcache_slab_table),
 	KUNIT_CASE(qcache_shrinker),
 	KUNIT_CASE(qcache_magazine_growth),
 	KUNIT_CASE(qcache_cpu_dead),

@@ -202,8 +202,10 @@ static inline void vmem_test_flush_work(struct vmem *vm)
 
 /*
  * Footprint: once deferred work has run, the allocation hash is within a
- * constant factor of the live segments, both ways, and no slab of a
- * quantum cache is without an object held by a client or in a magazine.
+ * constant factor of the live segments, both ways, no slab of a quantum
+ * cache is without an object held by a client or in a magazine, and each
+ * cache's slab table is at most half used and, above its smallest size,
+ * at least a sixteenth.
  */
 #define VMEM_TEST_EXPECT_FOOTPRINT(test, vm) do {			\
 	struct vmem *__vm = (vm);					\
@@ -218,6 +220,7 @@ static inline void vmem_test_flush_work(struct vmem *vm)
 static inline const char *vmem_test_footprint(struct vmem *vm)
 {
 	unsigned long flags, buckets, nbusy, index, nslabs;
+	struct vmem_slabtab *t;
 	struct vmem_slab *slab;
 	const char *why = NULL;
 	unsigned int i;
@@ -239,13 +242,20 @@ static inline const char *vmem_test_footprint(struct vmem *vm)
 
 		nslabs = 0;
 		spin_lock_irqsave(&qc->lock, flags);
-		xa_for_each(&qc->slabs, index, slab) {
+		t = rcu_dereference_protected(qc->slabtab,
+					      lockdep_is_held(&qc->lock));
+		index = 0;
+		while ((slab = vmem_slabtab_next(t, &index))) {
 			nslabs++;
 			if (slab->navail >= qc->nobj)
 				why = "a slab with every object available stays in its cache";
 		}
 		if (nslabs != qc->nslabs)
 			why = "slab count differs from the slabs";
+		else if (t && t->used > (1UL << t->bits) / 2)
+			why = "slab table more than half used";
+		else if (t && t->bits > 4 && nslabs < (1UL << t->bits) / 16)
+			why = "slab table too large for the slabs";
 		spin_unlock_irqrestore(&qc->lock, flags);
 	}
 	return why;

@@ -63,6 +63,8 @@
  * and the smallest object is one quantum.
  */
 #define VMEM_SLAB_OBJS_MAX	(4 * VMEM_QCACHE_MAX)
+/* In vmem_qcache.obj_of[], a quantum where no object starts. */
+#define VMEM_NO_OBJ		0xff
 
 /* Free tags an arena keeps beyond what one operation needs. */
 #define VMEM_TAGS_RESERVE_MAX	32
@@ -222,7 +224,10 @@ struct vmem_mag {
  * @rcu: Freed after a grace period: frees look slabs up without locks.
  * @avail: Objects in the slab's pool, neither held nor in a magazine
  *         (under the cache's lock).
- * @held: Objects held by clients (atomic bit operations).
+ * @held: Per object, 1 while a client holds it: set by the allocating CPU
+ *        with a store (the object came from a magazine, so no one else
+ *        writes it then), cleared by the freeing CPU with xchg(), so that
+ *        of two frees of one object only one sees it held.
  * @owner: In a %VMEM_ARENA_DEBUG arena only (the array is not allocated
  *         otherwise): per object, the stack that allocated it while held.
  */
@@ -232,9 +237,52 @@ struct vmem_slab {
 	struct list_head link;
 	struct rcu_head rcu;
 	DECLARE_BITMAP(avail, VMEM_SLAB_OBJS_MAX);
-	DECLARE_BITMAP(held, VMEM_SLAB_OBJS_MAX);
+	u8 held[VMEM_SLAB_OBJS_MAX];
 	depot_stack_handle_t owner[];
 };
+
+/* A slot of a slab table whose slab was removed. */
+#define VMEM_SLAB_TOMB		((struct vmem_slab *)1UL)
+
+/**
+ * struct vmem_slabtab - The slabs of a quantum cache, by base.
+ * @rcu: Freed after a grace period: frees look slabs up without locks.
+ * @bits: log2 of the number of slots.
+ * @used: Slots not %NULL: slabs and tombstones (%VMEM_SLAB_TOMB).
+ * @slot: Open addressing with linear probing from
+ *        hash_long(base >> slab_shift, @bits).
+ *
+ * Written under the cache's lock, read under RCU or that lock; see
+ * "Finding slabs" in vmem_qcache.c.
+ */
+struct vmem_slabtab {
+	struct rcu_head rcu;
+	unsigned int bits;
+	unsigned long used;
+	struct vmem_slab __rcu *slot[];
+};
+
+/*
+ * The first slab of @t (which may be %NULL) from slot *@i on, or %NULL;
+ * *@i is then the slot after it.  Every slab of a table, under RCU or the
+ * cache's lock:
+ *
+ *	i = 0;
+ *	while ((slab = vmem_slabtab_next(t, &i)))
+ *		...
+ */
+static inline struct vmem_slab *vmem_slabtab_next(struct vmem_slabtab *t,
+						  unsigned long *i)
+{
+	struct vmem_slab *slab;
+
+	while (t && *i < (1UL << t->bits)) {
+		slab = rcu_dereference_raw(t->slot[(*i)++]);
+		if (slab && slab != VMEM_SLAB_TOMB)
+			return slab;
+	}
+	return NULL;
+}
 
 /**
  * struct vmem_qcache_cpu - One CPU's magazines of a quantum cache.
@@ -242,20 +290,18 @@ struct vmem_slab {
  *        that purges (nested outside the depot lock).
  * @loaded: Allocations pop from it, frees push onto it.
  * @prev: The previous loaded magazine.
- * @hit: Allocations served from the magazines or the depot.
  * @miss: Allocations that found nothing there.
- * @alloc: Objects handed to clients.
+ * @alloc: Objects handed to clients (each one a hit of the magazines or
+ *         the depot).
  * @free: Objects freed by clients.
  *
- * The counters are written under @lock (@free by this_cpu_inc()) and read
- * by any CPU without it: each fits a word, so that no reader sees one torn,
- * and wraps.
+ * The counters are written under @lock and read by any CPU without it:
+ * each fits a word, so that no reader sees one torn, and wraps.
  */
 struct vmem_qcache_cpu {
 	spinlock_t lock;		/* protects @loaded and @prev */
 	struct vmem_mag *loaded;
 	struct vmem_mag *prev;
-	unsigned long hit;
 	unsigned long miss;
 	unsigned long alloc;
 	unsigned long free;
@@ -277,7 +323,9 @@ struct vmem_qcache_cpu {
  * @partial: Slabs with objects in their pool.
  * @nslabs: Slabs taken from the arena.
  * @slab_bytes: Bytes of the arena held as slabs.
- * @slabs: Slabs by base >> slab_shift.
+ * @slabtab: The slabs by base; %NULL until the first one.
+ * @obj_of: Per quantum of a slab, the object that starts there, or
+ *          %VMEM_NO_OBJ: a free finds its object without a division.
  * @cpu: Per-CPU magazines.
  */
 struct vmem_qcache {
@@ -294,13 +342,20 @@ struct vmem_qcache {
 	struct list_head partial;
 	unsigned long nslabs;
 	unsigned long slab_bytes;
-	struct xarray slabs;
+	struct vmem_slabtab __rcu *slabtab;
+	u8 obj_of[VMEM_SLAB_OBJS_MAX];
 	struct vmem_qcache_cpu __percpu *cpu;
 };
 
+/* The slab table of @qc, under RCU or @qc->lock. */
+static inline struct vmem_slabtab *vmem_slabtab_of(struct vmem_qcache *qc)
+{
+	return rcu_dereference_check(qc->slabtab, lockdep_is_held(&qc->lock));
+}
+
 /**
  * struct vmem_qcache_stats - Counters of a quantum cache, for debugfs.
- * @hit: Allocations served from magazines.
+ * @hit: Allocations served from magazines (all of @alloc).
  * @miss: Allocations that found no magazine.
  * @alloc: Objects handed to clients.
  * @free: Objects freed by clients.

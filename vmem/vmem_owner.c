@@ -28,7 +28,6 @@
 #include <linux/rcupdate.h>
 #include <linux/stackdepot.h>
 #include <linux/stacktrace.h>
-#include <linux/xarray.h>
 
 #include "vmem_internal.h"
 
@@ -127,16 +126,19 @@ unsigned int vmem_owner_stack(depot_stack_handle_t owner,
 static unsigned long vmem_owners_walk_qcache(struct vmem_qcache *qc,
 					     vmem_owner_fn *fn, void *arg)
 {
+	struct vmem_slabtab *t;
 	struct vmem_slab *slab;
 	unsigned long index, n = 0;
 	unsigned int obj;
 
 	rcu_read_lock();
-	xa_for_each(&qc->slabs, index, slab) {
+	t = rcu_dereference(qc->slabtab);
+	index = 0;
+	while ((slab = vmem_slabtab_next(t, &index))) {
 		for (obj = 0; obj < qc->nobj; obj++) {
-			if (!test_bit(obj, slab->held))
+			/* The owner, written before the byte was set. */
+			if (!smp_load_acquire(&slab->held[obj]))
 				continue;
-			smp_rmb();	/* the owner, written before the bit */
 			fn(arg, slab->base + obj * qc->size, qc->size,
 			   READ_ONCE(slab->owner[obj]));
 			n++;

@@ -33,14 +33,16 @@
  *   from and gives back to the arena, so a million allocations of a cached
  *   size cost the arena a few thousand segments.
  *
- * Every slab records which of its objects clients hold, in a bitmap changed
- * with atomic bit operations: the only atomics of the CPU path.  Magazines
- * hold objects as slab and index, so allocation finds that word at once;
- * a free looks its slab up by address (an XArray, read under RCU).  That
- * makes a free of a cached size as safe as any other: an address that is not
- * held (a double free, or no object at all) is reported and changes
- * nothing, and a size that is not the object's is handed on to the arena,
- * which reports it.  A resource is any unsigned long, 0 included: magazines
+ * Every slab records which of its objects clients hold, one byte each: the
+ * allocating CPU sets it with a store, the freeing CPU clears it with
+ * xchg(), the only atomic of the CPU path.  Magazines hold objects as slab
+ * and index, so allocation finds that byte at once; a free looks its slab
+ * up by address in the cache's slab table (a hash table read under RCU, see
+ * "Finding slabs" below) and its object by quantum (a table of the cache,
+ * no division).  That makes a free of a cached size as safe as any other:
+ * an address that is not held (a double free, or no object at all) is
+ * reported and changes nothing, and a size that is not the object's is
+ * handed on to the arena, which reports it.  A resource is any unsigned long, 0 included: magazines
  * hold them as values and need no sentinel.
  *
  * Cached resources go back to the arena when an allocation would otherwise
@@ -53,13 +55,14 @@
 
 #include <linux/bitops.h>
 #include <linux/cpumask.h>
+#include <linux/hash.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/xarray.h>
 
 #include "vmem_internal.h"
 #include "vmem_trace.h"
@@ -128,13 +131,212 @@ static void vmem_depot_lock(struct vmem_qcache *qc)
 	vmem_depot_contended(qc);
 }
 
-/* === Slabs === */
+/* === Finding slabs === */
 
+/*
+ * Each cache files its slabs in a table of its own: open addressing with
+ * linear probing, keyed by base >> slab_shift (slabs are naturally
+ * aligned), so that a free finds its slab in one line of the table and the
+ * slab's first line, where an XArray walked two or three nodes.
+ *
+ * The table is written under the cache's lock and read by frees under RCU
+ * alone.  No entry moves while the table is published: a slab is stored in
+ * the first free or tombstone slot of its probe sequence with a release
+ * store (its base and pools written before), and a removed slab leaves a
+ * tombstone (%VMEM_SLAB_TOMB), so a reader's probe never misses an entry
+ * that was there before it started.  Slots in use, slabs and tombstones,
+ * are at most half the table: probes are short and always end at an empty
+ * slot.  When an insertion would pass that, the live slabs are moved into
+ * a new table sized for four times their number, published with
+ * rcu_assign_pointer(); the old one is freed after a grace period, and is
+ * never written again, so a reader still probing it finds what it held.
+ * When slabs go back to the arena and fewer than a sixteenth of the slots
+ * hold one, the table shrinks the same way (if memory for the smaller one
+ * can be had without waiting): a cache that once held a million slabs does
+ * not keep their table.  The table of a cache is allocated with its first
+ * slab and freed with the cache.
+ */
+
+#define VMEM_SLABTAB_MIN_BITS	4
+
+/* log2 of the slots for @n slabs, a quarter full; 0 when too many. */
+static unsigned int vmem_slabtab_bits(unsigned long n)
+{
+	if (n > (ULONG_MAX >> 3))
+		return 0;
+	return max_t(unsigned int, VMEM_SLABTAB_MIN_BITS,
+		     ilog2(roundup_pow_of_two(4 * n)));
+}
+
+static struct vmem_slabtab *vmem_slabtab_alloc(unsigned int bits, gfp_t gfp)
+{
+	struct vmem_slabtab *t;
+	size_t size;
+
+	if (!bits || bits >= BITS_PER_LONG - 4)
+		return NULL;
+	size = struct_size(t, slot, 1UL << bits);
+	/* kvzalloc() only where it may sleep: vmalloc() may. */
+	if (gfpflags_allow_blocking(gfp))
+		t = kvzalloc(size, gfp);
+	else
+		t = kzalloc(size, gfp);
+	if (t)
+		t->bits = bits;
+	return t;
+}
+
+/* Room for one more slab without passing half the slots? */
+static bool vmem_slabtab_room(struct vmem_slabtab *t)
+{
+	return t && t->used < (1UL << t->bits) / 2;
+}
+
+/* Find the slab whose base is @base.  Under RCU or the cache's lock. */
+static struct vmem_slab *vmem_slabtab_find(struct vmem_slabtab *t,
+					   unsigned long base,
+					   unsigned int shift)
+{
+	struct vmem_slab *slab;
+	unsigned long i, mask;
+
+	if (!t)
+		return NULL;
+	mask = (1UL << t->bits) - 1;
+	for (i = hash_long(base >> shift, t->bits);
+	     (slab = rcu_dereference_raw(t->slot[i])); i = (i + 1) & mask)
+		if (slab != VMEM_SLAB_TOMB && slab->base == base)
+			return slab;
+	return NULL;
+}
+
+/* File @slab in @t, which has room.  Under the cache's lock. */
+static void vmem_slabtab_add(struct vmem_slabtab *t, struct vmem_slab *slab,
+			     unsigned int shift)
+{
+	unsigned long i, mask = (1UL << t->bits) - 1;
+	struct vmem_slab *old;
+
+	for (i = hash_long(slab->base >> shift, t->bits);
+	     (old = rcu_dereference_protected(t->slot[i], true)) &&
+	     old != VMEM_SLAB_TOMB; i = (i + 1) & mask)
+		;
+	if (!old)
+		t->used++;
+	/* Readers that find the slab see its base and pools. */
+	rcu_assign_pointer(t->slot[i], slab);
+}
+
+/* Leave a tombstone where @slab was.  Under the cache's lock. */
+static void vmem_slabtab_del(struct vmem_slabtab *t, struct vmem_slab *slab,
+			     unsigned int shift)
+{
+	unsigned long i, mask = (1UL << t->bits) - 1;
+
+	for (i = hash_long(slab->base >> shift, t->bits);
+	     rcu_dereference_protected(t->slot[i], true) != slab;
+	     i = (i + 1) & mask)
+		;
+	RCU_INIT_POINTER(t->slot[i], VMEM_SLAB_TOMB);
+}
+
+/*
+ * Move the slabs of the cache's table into @nt and publish it.  Under the
+ * cache's lock; the caller frees the old table, returned, with
+ * kvfree_rcu().
+ */
+static struct vmem_slabtab *vmem_slabtab_replace(struct vmem_qcache *qc,
+						 struct vmem_slabtab *nt)
+{
+	struct vmem_slabtab *t = vmem_slabtab_of(qc);
+	struct vmem_slab *slab;
+	unsigned long i;
+
+	lockdep_assert_held(&qc->lock);
+	i = 0;
+	while ((slab = vmem_slabtab_next(t, &i)))
+		vmem_slabtab_add(nt, slab, qc->vm->slab_shift);
+	rcu_assign_pointer(qc->slabtab, nt);
+	return t;
+}
+
+/*
+ * File a new slab in the table, growing it if need be: the lock is then
+ * dropped to allocate (@flags as spin_lock_irqsave() gave them) and taken
+ * again.  Under the cache's lock.  0, or -ENOMEM with the slab not filed.
+ */
+static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
+			  unsigned long *flags, gfp_t gfp)
+	__must_hold(&qc->lock)
+{
+	struct vmem_slabtab *nt, *old;
+	unsigned int bits;
+
+	while (!vmem_slabtab_room(vmem_slabtab_of(qc))) {
+		bits = vmem_slabtab_bits(qc->nslabs + 1);
+		spin_unlock_irqrestore(&qc->lock, *flags);
+		nt = vmem_slabtab_alloc(bits, gfp);
+		spin_lock_irqsave(&qc->lock, *flags);
+		if (!nt)
+			return -ENOMEM;
+		/* Others may have filed slabs, or grown it, meanwhile. */
+		if (vmem_slabtab_room(vmem_slabtab_of(qc)) ||
+		    nt->bits < vmem_slabtab_bits(qc->nslabs + 1)) {
+			kvfree_rcu(nt, rcu);
+			continue;
+		}
+		old = vmem_slabtab_replace(qc, nt);
+		if (old)
+			kvfree_rcu(old, rcu);
+	}
+	vmem_slabtab_add(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
+	return 0;
+}
+
+/*
+ * After slabs went back to the arena: a table less than a sixteenth used
+ * is replaced with one sized for its slabs, if that can be had without
+ * waiting.  No locks held.
+ */
+static void vmem_slabtab_shrink(struct vmem_qcache *qc)
+{
+	struct vmem_slabtab *t, *nt;
+	unsigned long flags, slots;
+	unsigned int bits;
+
+	rcu_read_lock();
+	t = rcu_dereference(qc->slabtab);
+	slots = t ? 1UL << t->bits : 0;
+	rcu_read_unlock();
+	bits = vmem_slabtab_bits(READ_ONCE(qc->nslabs));
+	if (slots <= (1UL << bits) || READ_ONCE(qc->nslabs) >= slots / 16)
+		return;
+	nt = vmem_slabtab_alloc(bits, GFP_NOWAIT | __GFP_NOWARN);
+	if (!nt)
+		return;
+	spin_lock_irqsave(&qc->lock, flags);
+	t = vmem_slabtab_of(qc);
+	/* Checked again: it may have changed while the lock was not held. */
+	if (t && qc->nslabs < (1UL << t->bits) / 16 &&
+	    vmem_slabtab_bits(qc->nslabs) <= nt->bits && nt->bits < t->bits)
+		t = vmem_slabtab_replace(qc, nt);
+	else
+		t = nt;
+	spin_unlock_irqrestore(&qc->lock, flags);
+	kvfree_rcu(t, rcu);
+}
+
+/* The slab of @addr, if any.  Under RCU or the cache's lock. */
 static struct vmem_slab *vmem_slab_of(struct vmem_qcache *qc,
 				      unsigned long addr)
 {
-	return xa_load(&qc->slabs, addr >> qc->vm->slab_shift);
+	struct vmem *vm = qc->vm;
+
+	return vmem_slabtab_find(vmem_slabtab_of(qc),
+				 addr & ~(vm->slab_size - 1), vm->slab_shift);
 }
+
+/* === Slabs === */
 
 /*
  * Give an object back to its slab's pool, under the depot lock.  A slab
@@ -150,7 +352,8 @@ static void vmem_slab_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 	__set_bit(obj, slab->avail);
 	if (slab->navail == qc->nobj) {
 		list_move(&slab->link, release);
-		qc->nslabs--;
+		vmem_slabtab_del(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
+		WRITE_ONCE(qc->nslabs, qc->nslabs - 1);
 		WRITE_ONCE(qc->slab_bytes, qc->slab_bytes - qc->vm->slab_size);
 	}
 }
@@ -171,21 +374,22 @@ static struct vmem_round vmem_slab_get(struct vmem_qcache *qc)
 	return r;
 }
 
-/* Return slabs to the arena.  No locks held. */
+/*
+ * Return slabs, taken out of the table already, to the arena.  No locks
+ * held.
+ */
 static void vmem_slabs_release(struct vmem_qcache *qc,
 			       struct list_head *release)
 {
 	struct vmem_slab *slab, *tmp;
 
-	unsigned long flags;
-
+	if (list_empty(release))
+		return;
 	list_for_each_entry_safe(slab, tmp, release, link) {
-		xa_lock_irqsave(&qc->slabs, flags);
-		__xa_erase(&qc->slabs, slab->base >> qc->vm->slab_shift);
-		xa_unlock_irqrestore(&qc->slabs, flags);
 		vmem_arena_free(qc->vm, slab->base, qc->vm->slab_size);
 		kfree_rcu(slab, rcu);
 	}
+	vmem_slabtab_shrink(qc);
 }
 
 /* Move every round of @mag back to the slabs; @mag ends up empty. */
@@ -202,15 +406,15 @@ static void vmem_mag_unload(struct vmem_qcache *qc, struct vmem_mag *mag,
 
 /*
  * Carve a new slab out of the arena, every object in its pool, for the
- * caller to put on the partial list.  Called without locks, with interrupts
- * as the caller had them.
+ * caller to file and put on the partial list.  Called without locks, with
+ * interrupts as the caller had them.
  */
 static struct vmem_slab *vmem_slab_create(struct vmem_qcache *qc,
 					  unsigned int vmflag)
 {
 	struct vmem *vm = qc->vm;
 	struct vmem_slab *slab;
-	unsigned long base, flags;
+	unsigned long base;
 	int ret;
 
 	/* Owners of the objects only in a debugged arena. */
@@ -232,16 +436,6 @@ static struct vmem_slab *vmem_slab_create(struct vmem_qcache *qc,
 	slab->base = base;
 	bitmap_fill(slab->avail, qc->nobj);
 	slab->navail = qc->nobj;
-	xa_lock_irqsave(&qc->slabs, flags);
-	ret = xa_err(__xa_store(&qc->slabs, base >> vm->slab_shift, slab,
-				vmflag & VMEM_SLEEP ? GFP_KERNEL :
-				GFP_ATOMIC | __GFP_NOWARN));
-	xa_unlock_irqrestore(&qc->slabs, flags);
-	if (ret) {
-		vmem_arena_free(vm, base, vm->slab_size);
-		kfree(slab);
-		return NULL;
-	}
 	return slab;
 }
 
@@ -267,13 +461,20 @@ static int vmem_qcache_refill(struct vmem_qcache *qc, unsigned int vmflag)
 			return -ENOMEM;
 		}
 		spin_lock_irqsave(&qc->lock, flags);
+		if (vmem_slab_file(qc, slab, &flags, gfp)) {
+			spin_unlock_irqrestore(&qc->lock, flags);
+			vmem_arena_free(qc->vm, slab->base, qc->vm->slab_size);
+			kfree(slab);
+			kfree(mag);
+			return -ENOMEM;
+		}
 		/*
 		 * First on the list, so that this magazine draws from it even
 		 * if other slabs came meanwhile: a slab none of whose objects
 		 * is held or in a magazine would never go back.
 		 */
 		list_add(&slab->link, &qc->partial);
-		qc->nslabs++;
+		WRITE_ONCE(qc->nslabs, qc->nslabs + 1);
 		WRITE_ONCE(qc->slab_bytes, qc->slab_bytes + qc->vm->slab_size);
 	}
 	while (mag->rounds < mag->size && !list_empty(&qc->partial))
@@ -356,7 +557,6 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 	if (hit) {
 		*rp = cc->loaded->round[--cc->loaded->rounds];
 		WRITE_ONCE(cc->alloc, cc->alloc + 1);
-		WRITE_ONCE(cc->hit, cc->hit + 1);
 	} else {
 		WRITE_ONCE(cc->miss, cc->miss + 1);
 	}
@@ -375,8 +575,9 @@ static bool vmem_qcache_get(struct vmem_qcache *qc, struct vmem_round *rp)
 }
 
 /*
- * Put a resource in this CPU's magazines, or trade for an empty magazine
- * with the depot, or make one.  False when there is no room anywhere.
+ * Count a free and put the resource in this CPU's magazines, or trade for
+ * an empty magazine with the depot, or make one.  False when there is no
+ * room anywhere.
  */
 static bool vmem_qcache_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 			    unsigned long obj)
@@ -387,6 +588,7 @@ static bool vmem_qcache_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 	bool done = true;
 
 	cc = vmem_cpu_lock(qc, &flags);
+	WRITE_ONCE(cc->free, cc->free + 1);
 	if (!cc->loaded || cc->loaded->rounds == cc->loaded->size) {
 		if (cc->prev && cc->prev->rounds < cc->prev->size) {
 			swap(cc->loaded, cc->prev);
@@ -450,12 +652,13 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 		if (tries == 2 || vmem_qcache_refill(qc, vmflag))
 			return -ENOMEM;
 
-	/* Before the held bit: a reader that sees it held sees the owner. */
 	if (vmem_debugged(vm)) {
 		WRITE_ONCE(r.slab->owner[r.obj], owner);
-		smp_mb__before_atomic();	/* vmem_owners_walk()'s smp_rmb() */
+		/* vmem_owners_walk() that sees the byte set sees the owner. */
+		smp_store_release(&r.slab->held[r.obj], 1);
+	} else {
+		WRITE_ONCE(r.slab->held[r.obj], 1);
 	}
-	set_bit(r.obj, r.slab->held);
 	*addrp = r.slab->base + r.obj * qc->size;
 	return 0;
 }
@@ -475,9 +678,10 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 {
 	struct vmem_qcache *qc = vmem_qcache_for(vm, round_up(size, vm->quantum));
-	unsigned long off, obj, flags;
+	unsigned long off, flags;
 	struct vmem_slab *slab;
 	LIST_HEAD(release);
+	unsigned int obj;
 	bool held;
 
 	rcu_read_lock();
@@ -486,10 +690,11 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 		rcu_read_unlock();
 		return false;
 	}
+	/* Below slab_size, at most VMEM_SLAB_OBJS_MAX quanta. */
 	off = addr - slab->base;
-	obj = off / qc->size;
-	held = obj * qc->size == off && obj < qc->nobj &&
-	       test_and_clear_bit(obj, slab->held);
+	obj = qc->obj_of[off >> vm->qshift];
+	held = !(off & (vm->quantum - 1)) && obj != VMEM_NO_OBJ &&
+	       xchg(&slab->held[obj], 0);
 	rcu_read_unlock();
 	if (!held) {
 		vmem_bad_free(vm, addr, size, 0);
@@ -497,7 +702,6 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 	}
 	if (trace_vmem_free_enabled())
 		trace_vmem_free(vm->name, addr, qc->size);
-	this_cpu_inc(qc->cpu->free);
 
 	/* Held by the client until now, the slab cannot have gone. */
 	if (!vmem_qcache_put(qc, slab, obj)) {
@@ -690,11 +894,11 @@ void vmem_qcache_stats(struct vmem_qcache *qc, struct vmem_qcache_stats *st)
 	for_each_possible_cpu(cpu) {
 		struct vmem_qcache_cpu *cc = per_cpu_ptr(qc->cpu, cpu);
 
-		st->hit += READ_ONCE(cc->hit);
 		st->miss += READ_ONCE(cc->miss);
 		st->alloc += READ_ONCE(cc->alloc);
 		st->free += READ_ONCE(cc->free);
 	}
+	st->hit = st->alloc;
 	spin_lock_irqsave(&qc->lock, flags);
 	st->full = qc->nfull;
 	st->empty = qc->nempty;
@@ -750,7 +954,7 @@ unsigned long vmem_qcache_cached(struct vmem *vm)
 int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
 {
 	unsigned long i, n = vm->qcache_max >> vm->qshift;
-	unsigned int cpu;
+	unsigned int cpu, obj;
 
 	if (!n)
 		return 0;
@@ -771,10 +975,12 @@ int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
 		qc->vm = vm;
 		qc->size = (i + 1UL) << vm->qshift;
 		qc->nobj = vm->slab_size / qc->size;
+		memset(qc->obj_of, VMEM_NO_OBJ, sizeof(qc->obj_of));
+		for (obj = 0; obj < qc->nobj; obj++)
+			qc->obj_of[obj * (i + 1)] = obj;
 		qc->magsize = VMEM_MAG_MIN;
 		spin_lock_init(&qc->lock);
 		INIT_LIST_HEAD(&qc->partial);
-		xa_init_flags(&qc->slabs, XA_FLAGS_LOCK_IRQ);
 		vm->qcache[i] = qc;
 		vm->nqcache = i + 1;
 	}
@@ -801,22 +1007,28 @@ void vmem_qcache_destroy(struct vmem *vm, unsigned long *nleaked,
 
 	for (i = 0; i < vm->nqcache; i++) {
 		struct vmem_qcache *qc = vm->qcache[i];
+		struct vmem_slabtab *t;
 		struct vmem_slab *slab;
 		unsigned long index;
+		unsigned int obj;
 
 		for_each_possible_cpu(cpu)
 			vmem_qcache_flush_cpu(qc, per_cpu_ptr(qc->cpu, cpu));
 		vmem_qcache_reap_one(qc);
 		/* What is left are slabs with objects still held. */
-		xa_for_each(&qc->slabs, index, slab) {
-			unsigned long n = bitmap_weight(slab->held, qc->nobj);
-
-			*nleaked += n;
-			*leaked += n * qc->size;
+		t = rcu_dereference_protected(qc->slabtab, true);
+		index = 0;
+		while ((slab = vmem_slabtab_next(t, &index))) {
+			for (obj = 0; obj < qc->nobj; obj++) {
+				if (!slab->held[obj])
+					continue;
+				(*nleaked)++;
+				*leaked += qc->size;
+			}
 			vmem_arena_free(vm, slab->base, vm->slab_size);
 			kfree(slab);
 		}
-		xa_destroy(&qc->slabs);
+		kvfree(t);
 		free_percpu(qc->cpu);
 		kfree(qc);
 		vm->qcache[i] = NULL;

@@ -81,7 +81,7 @@ static const char *vi_mag(struct vmem_qcache *qc, struct vmem_mag *mag,
 		if (!s || obj >= qc->nobj)
 			return vi_qfail(qc, "a magazine holds object %lu of no slab of the cache",
 					obj);
-		if (test_bit(obj, s->inmag) || test_bit(obj, s->slab->held) ||
+		if (test_bit(obj, s->inmag) || s->slab->held[obj] ||
 		    test_bit(obj, s->slab->avail))
 			return vi_qfail(qc, "object %#lx is in a magazine and elsewhere too",
 					s->slab->base + obj * qc->size);
@@ -142,13 +142,17 @@ static const char *vi_slab(struct vmem_qcache *qc, struct vi_slab *s,
 	unsigned int nheld, navail, nmag;
 	unsigned long obj;
 
-	nheld = bitmap_weight(slab->held, VMEM_SLAB_OBJS_MAX);
 	navail = bitmap_weight(slab->avail, VMEM_SLAB_OBJS_MAX);
 	nmag = bitmap_weight(s->inmag, VMEM_SLAB_OBJS_MAX);
-	for (obj = 0; obj < qc->nobj; obj++)
-		if (test_bit(obj, slab->held) && test_bit(obj, slab->avail))
+	for (obj = 0, nheld = 0; obj < VMEM_SLAB_OBJS_MAX; obj++) {
+		if (slab->held[obj] > 1 || (slab->held[obj] && obj >= qc->nobj))
+			return vi_qfail(qc, "slab %#lx: held byte %lu is %u",
+					slab->base, obj, slab->held[obj]);
+		nheld += slab->held[obj];
+		if (slab->held[obj] && test_bit(obj, slab->avail))
 			return vi_qfail(qc, "object %#lx is both held and in its slab's pool",
 					slab->base + obj * qc->size);
+	}
 	if (navail != slab->navail || nheld + navail + nmag != qc->nobj)
 		return vi_qfail(qc, "slab %#lx: %u held, %u in magazines, %u (%u) pooled, of %u",
 				slab->base, nheld, nmag, navail, slab->navail,
@@ -189,27 +193,63 @@ static const char *vi_slabs(struct vmem_qcache *qc, struct vi_slab *slabs,
 	return NULL;
 }
 
+/*
+ * The slab table: slots in use counted, at most half of them, and each slab
+ * aligned and where a probe from its hash reaches it before an empty slot.
+ */
+static const char *vi_slabtab(struct vmem *vm, struct vmem_qcache *qc,
+			      struct vmem_slabtab *t)
+{
+	unsigned long i, j, used = 0, slots, mask;
+
+	if (!t)
+		return qc->nslabs ? vi_qfail(qc, "%lu slabs and no table",
+					     qc->nslabs) : NULL;
+	slots = 1UL << t->bits;
+	mask = slots - 1;
+	for (i = 0; i < slots; i++) {
+		struct vmem_slab *slab = t->slot[i];
+
+		if (!slab)
+			continue;
+		used++;
+		if (slab == VMEM_SLAB_TOMB)
+			continue;
+		if (slab->base & (vm->slab_size - 1))
+			return vi_qfail(qc, "slab %#lx not aligned", slab->base);
+		for (j = hash_long(slab->base >> vm->slab_shift, t->bits);
+		     j != i; j = (j + 1) & mask)
+			if (!t->slot[j])
+				return vi_qfail(qc, "slab %#lx in slot %lu, past an empty slot %lu",
+						slab->base, i, j);
+	}
+	if (used != t->used || used > slots / 2)
+		return vi_qfail(qc, "slab table: %lu slots used (counted %lu) of %lu",
+				used, t->used, slots);
+	return NULL;
+}
+
 static const char *vi_check_cache(struct vmem *vm, struct vmem_qcache *qc)
 {
 	unsigned long index, n = 0, held = 0, rounds = 0, mags = 0;
+	struct vmem_slabtab *t = rcu_dereference_protected(qc->slabtab, true);
 	struct vmem_slab *slab;
 	struct vi_slab *slabs;
 	const char *err;
 
-	xa_for_each(&qc->slabs, index, slab)
+	err = vi_slabtab(vm, qc, t);
+	if (err)
+		return err;
+	index = 0;
+	while ((slab = vmem_slabtab_next(t, &index)))
 		n++;
 	slabs = calloc(n + 1, sizeof(*slabs));
 	if (!slabs)
 		return "out of memory";
 	n = 0;
-	xa_for_each(&qc->slabs, index, slab) {
-		if (slab->base != index << vm->slab_shift) {
-			free(slabs);
-			return vi_qfail(qc, "slab %#lx filed under %#lx",
-					slab->base, index);
-		}
+	index = 0;
+	while ((slab = vmem_slabtab_next(t, &index)))
 		slabs[n++].slab = slab;
-	}
 	qsort(slabs, n, sizeof(*slabs), vi_cmp_slab);
 	err = vi_mags(qc, slabs, n, &mags, &rounds);
 	if (!err)

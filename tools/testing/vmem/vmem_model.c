@@ -481,6 +481,21 @@ static bool vt_is_own(const struct vt_arena *a, const struct vt_blk *span)
 }
 
 /* Is [addr, addr + size) a slab of one of @vm's quantum caches? */
+/* The slab of @qc at @base, by a walk of its whole table, not a probe. */
+static struct vmem_slab *vt_slab_find(struct vmem_qcache *qc,
+				      unsigned long base)
+{
+	struct vmem_slabtab *t = rcu_dereference_protected(qc->slabtab, true);
+	struct vmem_slab *slab;
+	unsigned long i;
+
+	i = 0;
+	while ((slab = vmem_slabtab_next(t, &i)))
+		if (slab->base == base)
+			return slab;
+	return NULL;
+}
+
 static struct vmem_qcache *vt_slab_cache(struct vmem *vm, unsigned long addr,
 					 unsigned long size)
 {
@@ -488,13 +503,9 @@ static struct vmem_qcache *vt_slab_cache(struct vmem *vm, unsigned long addr,
 
 	if (!vm->nqcache || size != vm->slab_size || addr & (size - 1))
 		return NULL;
-	for (i = 0; i < vm->nqcache; i++) {
-		struct vmem_slab *slab = xa_load(&vm->qcache[i]->slabs,
-						 addr >> vm->slab_shift);
-
-		if (slab && slab->base == addr)
+	for (i = 0; i < vm->nqcache; i++)
+		if (vt_slab_find(vm->qcache[i], addr))
 			return vm->qcache[i];
-	}
 	return NULL;
 }
 
@@ -856,10 +867,10 @@ static int vt_check_arena(int idx)
 			return vt_fail("%s: cached block of %#lx, qcache_max %#lx",
 				       a->name, b->size, vm->qcache_max);
 		qc = vm->qcache[b->size / a->q - 1];
-		slab = xa_load(&qc->slabs, b->addr >> vm->slab_shift);
+		slab = vt_slab_find(qc, b->addr & ~(vm->slab_size - 1));
 		if (!slab || vt_slab_cache(vm, slab->base, vm->slab_size) != qc ||
 		    (b->addr - slab->base) % b->size ||
-		    !test_bit((b->addr - slab->base) / b->size, slab->held))
+		    !slab->held[(b->addr - slab->base) / b->size])
 			return vt_fail("%s: cached block [%#lx, +%#lx) is not held in a slab",
 				       a->name, b->addr, b->size);
 		for (j = 0; j < a->nlive; j++)

@@ -57,6 +57,8 @@ typedef unsigned int gfp_t;
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_store_release(p, v)	__atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define smp_load_acquire(p)	__atomic_load_n(p, __ATOMIC_ACQUIRE)
 #define smp_mb__before_atomic()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define noinline		__attribute__((noinline))
 #define notrace
@@ -70,6 +72,7 @@ typedef unsigned int gfp_t;
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp_t(t, v, lo, hi)	min((t)max((t)(v), (t)(lo)), (t)(hi))
 #define min_t(t, a, b)		min((t)(a), (t)(b))
+#define max_t(t, a, b)		max((t)(a), (t)(b))
 #define round_up(x, y)		((((x) - 1) | ((__typeof__(x))((y) - 1))) + 1)
 #define roundup(x, y)		((((x) + (y) - 1) / (y)) * (y))
 #define swap(a, b) \
@@ -411,6 +414,10 @@ static inline void set_bit(long nr, volatile unsigned long *addr)
 			  BIT(nr % BITS_PER_LONG), __ATOMIC_RELAXED);
 }
 
+/* xchg(): fully ordered, as the kernel's. */
+#define xchg(p, v)	({ shim_preempt();				\
+			   __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); })
+
 static inline bool test_and_clear_bit(long nr, volatile unsigned long *addr)
 {
 	shim_preempt();
@@ -575,6 +582,7 @@ bool shim_spin_held(spinlock_t *l);
 	do { (void)(flags); shim_spin_unlock(l, true); } while (0)
 #define lockdep_assert_held(l) \
 	do { if (!shim_spin_held(l)) shim_bug("lock not held", __func__); } while (0)
+#define lockdep_is_held(l)		shim_spin_held(l)
 #define lockdep_register_key(k)		do { } while (0)
 #define lockdep_unregister_key(k)	do { } while (0)
 #define lockdep_set_class(l, k)		do { } while (0)
@@ -631,6 +639,8 @@ static inline void kmem_cache_destroy(struct kmem_cache *c)
 #define kzalloc(size, gfp)		shim_alloc(size, true, gfp)
 #define kfree(p)			shim_free(p)
 #define kvmalloc_array(n, size, gfp)	shim_alloc((n) * (size), false, gfp)
+#define kvzalloc(size, gfp)		shim_alloc(size, true, gfp)
+#define gfpflags_allow_blocking(gfp)	(((gfp) & GFP_KERNEL) != 0)
 #define kvfree(p)			shim_free(p)
 
 static inline size_t strscpy(char *dst, const char *src, size_t size)
@@ -699,6 +709,18 @@ struct rcu_head {
 #define rcu_read_unlock()	((void)shim_rcu_depth--)
 void shim_kfree_rcu(void *obj, struct rcu_head *head);
 #define kfree_rcu(p, field)	shim_kfree_rcu(p, &(p)->field)
+#define kvfree_rcu(p, field)	shim_kfree_rcu(p, &(p)->field)
+/*
+ * Pointers read under RCU: an acquire load stands in for the dependency
+ * ordering the kernel relies on, which ThreadSanitizer does not know.
+ */
+#define __rcu
+#define rcu_dereference(p)		__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define rcu_dereference_check(p, c)	rcu_dereference(p)
+#define rcu_dereference_raw(p)		rcu_dereference(p)
+#define RCU_INIT_POINTER(p, v)		__atomic_store_n(&(p), v, __ATOMIC_RELAXED)
+#define rcu_dereference_protected(p, c)	(p)
+#define rcu_assign_pointer(p, v)	__atomic_store_n(&(p), v, __ATOMIC_RELEASE)
 void shim_rcu_barrier(void);
 
 /*
