@@ -1603,13 +1603,9 @@ int vmem_slab_alloc(struct vmem *vm, unsigned long *addrp)
 int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 	       unsigned long *addrp)
 {
-	struct vmem_req r = {
-		.phase = 0,
-		.nocross = 0,
-		.minaddr = VMEM_ADDR_MIN,
-		.maxaddr = VMEM_ADDR_MAX,
-		.constrained = false,
-	};
+	depot_stack_handle_t owner = 0;
+	bool cached = false;
+	struct vmem_req r;
 	int ret;
 
 	if (!vm || !addrp ||
@@ -1622,21 +1618,28 @@ int vmem_alloc(struct vmem *vm, unsigned long size, unsigned int vmflag,
 		goto out;
 	}
 	if (vmem_debugged(vm))
-		r.owner = vmem_owner_save(vmflag);
+		owner = vmem_owner_save(vmflag);
 	if (size <= vm->qcache_max &&
 	    !(vmflag & (VMEM_NEXTFIT | VMEM_TOPDOWN))) {
 		if (vmflag & VMEM_SLEEP)
 			might_sleep();
-		if (!vmem_qcache_alloc(vm, size, vmflag, r.owner, addrp)) {
+		if (!vmem_qcache_alloc(vm, size, vmflag, owner, addrp)) {
 			if (trace_vmem_alloc_enabled())
 				trace_vmem_alloc(vm->name, size, vmflag, *addrp,
 						 0, true);
 			return 0;
 		}
-		r.cached = true;
+		cached = true;
 	}
-	r.size = size;
-	r.align = vm->quantum;
+	/* Only now: the cached path does not pay for zeroing the request. */
+	r = (struct vmem_req) {
+		.size = size,
+		.align = vm->quantum,
+		.minaddr = VMEM_ADDR_MIN,
+		.maxaddr = VMEM_ADDR_MAX,
+		.cached = cached,
+		.owner = owner,
+	};
 	if (vmflag & VMEM_NEXTFIT)
 		vmflag &= ~VMEM_TOPDOWN;
 	ret = vmem_do_alloc(vm, &r, vmflag, addrp);
