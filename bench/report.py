@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-RECORD = re.compile(r"vmem_bench: ([IRMF]),(.*)$")
+RECORD = re.compile(r"vmem_bench: ([IRMLSF]),(.*)$")
 SPLAT = re.compile(r"WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak|lockdep|"
                    r"circular locking|list_(add|del) corruption|"
                    r"vmem: .*(bad free|leaked)")
@@ -45,7 +45,7 @@ def order_key(name):
 
 
 def parse(path):
-    info, runs, mems, fails = {}, [], [], []
+    info, runs, mems, lats, srcs, fails = {}, [], [], [], [], []
     with open(path, errors="replace") as f:
         for line in f:
             if SPLAT.search(line) and not BENIGN.search(line):
@@ -67,11 +67,22 @@ def parse(path):
                     mems.append(dict(allocator=name, state=state, n=int(n),
                                      measured=int(measured),
                                      accounted=int(acc)))
+                elif kind == "L":
+                    wl, name, n, op, calls, longest, total = rest
+                    lats.append(dict(workload=wl, allocator=name, n=int(n),
+                                     op=op, calls=int(calls),
+                                     max=int(longest), total=int(total)))
+                elif kind == "S":
+                    phase, n, live, imp, rel, iq, pairs = rest
+                    srcs.append(dict(phase=phase, n=int(n), live=int(live),
+                                     imports=int(imp), releases=int(rel),
+                                     iq=int(iq), pairs=int(pairs)))
                 elif kind == "F":
                     fails.append(rest)
             except ValueError:
                 fails.append(["unparsed"] + rest)
-    return info, runs, mems, fails
+    info["srcs"] = srcs
+    return info, runs, mems, lats, fails
 
 
 def per_op(r):
@@ -92,6 +103,15 @@ def fmt_ns(x):
     if x != x:
         return "-"
     return "%.0f" % x if x >= 100 else "%.1f" % x
+
+
+def emit(out, head, rows, indent="  ", left=1):
+    """Columns padded to their widest cell; the first @left to the left."""
+    widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
+    for row in [head] + rows:
+        out.append(indent + "  ".join(c.ljust(w) if i < left else c.rjust(w)
+                                      for i, (c, w) in
+                                      enumerate(zip(row, widths))))
 
 
 def table(out, runs, wl, size, ref):
@@ -115,11 +135,7 @@ def table(out, runs, wl, size, ref):
                 cell += " (%.2fx)" % (per_op(r) / per_op(b))
             row.append(cell)
         rows.append(row)
-    widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
-    for row in [head] + rows:
-        out.append("  " + "  ".join(c.rjust(w) if i else c.ljust(w)
-                                     for i, (c, w) in
-                                     enumerate(zip(row, widths))))
+    emit(out, head, rows)
 
 
 def cost_table(out, runs):
@@ -143,11 +159,7 @@ def cost_table(out, runs):
                 else:
                     row.append(fmt_ns(per_op(r)))
             rows.append(row)
-    widths = [max(len(x[i]) for x in [head] + rows) for i in range(len(head))]
-    for row in [head] + rows:
-        out.append("  " + "  ".join(c.rjust(w) if i > 1 else c.ljust(w)
-                                     for i, (c, w) in
-                                     enumerate(zip(row, widths))))
+    emit(out, head, rows, left=2)
 
 
 def mp_table(out, runs):
@@ -174,11 +186,66 @@ def mp_table(out, runs):
     return res
 
 
+LAT_OPS = [("fail3", "3 quanta, no hole fits: the call fails"),
+           ("align4", "vmem_xalloc() of 2 quanta aligned to 4: fails"),
+           ("pair2", "2 quanta, a hole fits: allocate and free")]
+
+
+def fmt_us(ns):
+    us = ns / 1000.0
+    return "%.0f" % us if us >= 100 else "%.1f" % us if us >= 1 else \
+        "%.2f" % us
+
+
+def lat_table(out, lats):
+    """The longest call and the mean, in microseconds, per op and n."""
+    ns = sorted({l["n"] for l in lats})
+    for op, title in LAT_OPS:
+        sel = [l for l in lats if l["op"] == op]
+        if not sel:
+            continue
+        out.append("  %s: %s" % (op, title))
+        names = sorted({l["allocator"] for l in sel}, key=order_key)
+        head = ["allocator"] + ["n=%g" % n for n in ns]
+        rows = []
+        for name in names:
+            row = [name]
+            for n in ns:
+                l = next((l for l in sel if l["allocator"] == name and
+                          l["n"] == n), None)
+                row.append("%s (%s)" % (fmt_us(l["max"]),
+                                        fmt_us(l["total"] / l["calls"]))
+                           if l and l["calls"] else "-")
+            rows.append(row)
+        emit(out, head, rows, indent="    ")
+
+
+def import_table(out, runs, srcs):
+    """The source's calls during the fill and the pairs, and ns a pair."""
+    out.append("  %8s %10s %9s %11s %7s %10s %13s %12s" %
+               ("n", "live MiB", "imports", "live/iq", "ratio", "ns/pair",
+                "src calls/1e3", "no import"))
+    for f in sorted((s for s in srcs if s["phase"] == "fill"),
+                    key=lambda s: s["n"]):
+        p = next((s for s in srcs if s["phase"] == "pairs" and
+                  s["n"] == f["n"]), None)
+        r = find(runs, "import", "vmem-import", f["n"])
+        ideal = -(-f["live"] // f["iq"])
+        calls = ("%.2f" % ((p["imports"] + p["releases"]) * 1e3 / p["pairs"])
+                 if p and p["pairs"] else "-")
+        c = find(runs, "import", "vmem-noimport", f["n"])
+        out.append("  %8d %10.1f %9d %11d %7.2f %10s %13s %12s" %
+                   (f["n"], f["live"] / 2**20, f["imports"], ideal,
+                    f["imports"] / ideal if ideal else float("nan"),
+                    fmt_ns(per_op(r)) if r else "-", calls,
+                    fmt_ns(per_op(c)) if c else "-"))
+
+
 def verdict(ok):
     return "holds" if ok else "does NOT hold"
 
 
-def expectations(out, runs, mems, mp, cpus):
+def expectations(out, runs, mems, mp, cpus, lats=(), info_srcs=()):
     out.append("")
     out.append("Expectations of the issue (measured in this run):")
 
@@ -245,6 +312,41 @@ def expectations(out, runs, mems, mp, cpus):
                    "%.1f measured, %.1f counted (<= 64): %s" %
                    (m["state"], m["n"], meas, acc,
                     verdict(max(meas, acc) <= 64)))
+
+    # 6. Interrupts-off time at n = 1e6 under 20 us, per vmem policy.
+    top = max((l["n"] for l in lats), default=0)
+    for name in ("vmem-if", "vmem-bf", "vmem-nf"):
+        sel = [l for l in lats if l["allocator"] == name and l["n"] == top]
+        if not sel:
+            continue
+        worst = max(sel, key=lambda l: l["max"])
+        out.append("  6. %s, longest call with interrupts off at n = %g: "
+                   "%s us (%s) (< 20 us): %s" %
+                   (name, top, fmt_us(worst["max"]), worst["op"],
+                    verdict(worst["max"] < 20000)))
+
+    # 7. Imports: source calls ~ bytes / import quantum; pairs flat in n.
+    srcs = [s for s in (info_srcs or []) if s["phase"] == "fill"]
+    for f in srcs:
+        ideal = -(-f["live"] // f["iq"])
+        q = f["imports"] / ideal if ideal else float("nan")
+        out.append("  7. import fill, n = %g: %d source calls for %d import "
+                   "quanta live = %.2fx (<= 1.5x): %s" %
+                   (f["n"], f["imports"], ideal, q, verdict(q <= 1.5)))
+    ns = sorted(r["n"] for r in runs if r["workload"] == "import" and
+                r["allocator"] == "vmem-import")
+    if len(ns) > 1:
+        a = find(runs, "import", "vmem-import", ns[0])
+        b = find(runs, "import", "vmem-import", ns[-1])
+        q = per_op(b) / per_op(a)
+        ca = find(runs, "import", "vmem-noimport", ns[0])
+        cb = find(runs, "import", "vmem-noimport", ns[-1])
+        ctl = (" (without imports, the same calls: %.2fx)" %
+               (per_op(cb) / per_op(ca)) if ca and cb else "")
+        out.append("  7. import pairs flat in n: %s ns at %g vs %s ns at %g "
+                   "= %.2fx (<= 1.3x): %s%s" %
+                   (fmt_ns(per_op(b)), ns[-1], fmt_ns(per_op(a)), ns[0], q,
+                    verdict(q <= 1.3), ctl))
 
 
 def write_csv(path, env, runs):
@@ -326,7 +428,7 @@ def main():
     args = ap.parse_args()
 
     os.makedirs(args.out, exist_ok=True)
-    info, runs, mems, fails = parse(args.log)
+    info, runs, mems, lats, fails = parse(args.log)
     out = ["== %s: %s, %s CPU(s), %s ms a cell, quantum caches %s, "
            "%s s ==" % (args.env, info.get("kernel", "?"),
                         info.get("cpus", "?"), info.get("cell_ms", "?"),
@@ -334,7 +436,7 @@ def main():
                          "qcache_max are served by the arena)"}.get(
                              info.get("qcache_active"), "?"),
                         info.get("seconds", "?"))]
-    if not runs:
+    if not runs and not lats:
         out.append("no results in %s" % args.log)
     for wl, size, ref, title in PANELS:
         if any(r["workload"] == wl and r["size"] == size for r in runs):
@@ -375,8 +477,22 @@ def main():
             out.append("  %-13s %-7s %9d %10.1f %9s" %
                        (m["allocator"], m["state"], m["n"],
                         m["measured"] / m["n"], acc))
-    if runs:
-        expectations(out, runs, mems, mp, info.get("cpus"))
+    if info["srcs"]:
+        out.append("")
+        out.append("import: 16 child arenas import from one source with an "
+                   "import quantum (iq) of %s KiB; the source's calls in the "
+                   "fill, and per 1000 pairs after it" %
+                   (info["srcs"][0]["iq"] // 1024))
+        import_table(out, runs, info["srcs"])
+    if lats:
+        out.append("")
+        out.append("lat: an arena tiled with 2 quanta allocated, 2 free, n "
+                   "times; the longest call with interrupts off, in us "
+                   "(the mean in brackets), of up to 64 calls")
+        lat_table(out, lats)
+    if runs or lats:
+        expectations(out, runs, mems, mp, info.get("cpus"), lats,
+                     info["srcs"])
     for f in fails:
         out.append(("problem: " if f[0].startswith("kernel log")
                     else "failed cell: ") + ",".join(f))
@@ -393,7 +509,7 @@ def main():
     with open(os.path.join(args.out, "report.txt"), "w") as f:
         f.write(text)
     sys.stdout.write(text)
-    return 0 if runs and "seconds" in info else 1
+    return 0 if (runs or lats) and "seconds" in info else 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,10 @@
  *                                                   ops alloc/free pairs in ns
  *   vmem_bench: M,allocator,state,n,measured,accounted
  *                                                   bytes for n live segments
+ *   vmem_bench: L,workload,allocator,n,op,calls,max_ns,total_ns
+ *                                                   calls timed one by one
+ *   vmem_bench: S,phase,n,live_bytes,imports,releases,import_quantum,pairs
+ *                                                   a source's calls
  *   vmem_bench: F,workload,allocator,n,error        a failed cell
  *
  * The allocators ("cells" of a workload each get an arena of their own):
@@ -37,6 +41,14 @@
  *          live segment and allocate a new one of a random size in its slot.
  *   ids    quantum 1, n live identifiers out of 4n, then pairs that free a
  *          random live identifier and allocate a new one.
+ *   lat    the longest call with interrupts off: an arena tiled with 2
+ *          quanta allocated, 2 free, n times over; calls that fail because
+ *          no hole fits (3 quanta; 2 quanta aligned to 4 with
+ *          vmem_xalloc()) and pairs that fit a hole, each timed alone.
+ *   import 16 child arenas import spans from one source arena with an
+ *          import quantum; n buffers of 1-8 pages spread over them, then
+ *          pairs that free a random buffer and allocate one of a random
+ *          size in the same child.
  *   mp     one kthread per online CPU, bound to it, released together from
  *          a barrier, each keeping 32 segments of 1 to 8 quanta live in a
  *          ring on one shared arena; throughput over a fixed time, compared
@@ -62,6 +74,7 @@
 #include <linux/idr.h>
 #include <linux/init.h>
 #include <linux/iova.h>
+#include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
@@ -100,9 +113,10 @@ static unsigned int mp_ms = 300;
 module_param(mp_ms, uint, 0444);
 MODULE_PARM_DESC(mp_ms, "Time of one multi-CPU run in milliseconds");
 
-static char *workloads = "frag,mixed,ids,mp,mem,cost";
+static char *workloads = "frag,mixed,ids,mp,mem,cost,lat,import";
 module_param(workloads, charp, 0444);
-MODULE_PARM_DESC(workloads, "Workloads to run: frag,mixed,ids,mp,mem,cost");
+MODULE_PARM_DESC(workloads,
+		 "Workloads to run: frag,mixed,ids,mp,mem,cost,lat,import");
 
 static char *allocators = "";
 module_param(allocators, charp, 0444);
@@ -217,14 +231,19 @@ static bool bench_listed(const char *list, const char *name)
 	return false;
 }
 
+/* Was this allocator asked for (allocators=, default all)? */
+static bool bench_name_usable(const char *name)
+{
+	return !allocators || !*allocators || bench_listed(allocators, name);
+}
+
 /* Can this allocator run here, and was it asked for? */
 static bool bench_def_usable(const struct bench_def *def)
 {
 	if (!bench_has_iova() &&
 	    (def->kind == BK_IOVA || def->kind == BK_IOVA_FAST))
 		return false;
-	return !allocators || !*allocators ||
-	       bench_listed(allocators, def->name);
+	return bench_name_usable(def->name);
 }
 
 /*
@@ -594,58 +613,124 @@ static void bench_report(const char *wl, struct bench_ctx *c, unsigned long n,
 			size, cpus, ops, ns);
 }
 
+/* === Tiled arenas: n live segments with a hole after each === */
+
+static const unsigned long bench_tile_n[] = { 1000, 10000, 100000, 1000000 };
+
+/* An arena of @nq quanta for a cell; NULL (reported) when it fails. */
+static struct bench_ctx *bench_cell_create(const char *wl,
+					   const struct bench_def *def,
+					   unsigned long n, unsigned long nq)
+{
+	struct bench_ctx *c;
+	int ret;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	ret = c ? bench_create(c, def, BENCH_BASE, nq, PAGE_SHIFT) : -ENOMEM;
+	if (ret) {
+		pr_info("F,%s,%s,%lu,%d\n", wl, def->name, n, ret);
+		kfree(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void bench_cell_destroy(struct bench_ctx *c)
+{
+	bench_destroy(c);
+	kfree(c);
+	cond_resched();
+}
+
+/*
+ * Allocate 2n segments of @nq quanta in address order from the start of
+ * the arena and free every other one: n live, each followed by a hole of
+ * its size.  On failure everything is freed again and the cell reported.
+ */
+static int bench_tile(const char *wl, struct bench_ctx *c, unsigned long n,
+		      unsigned long nq, unsigned long *addr)
+{
+	unsigned long i;
+	int ret;
+
+	for (i = 0; i < 2 * n; i++) {
+		ret = bench_alloc_setup(c, nq, &addr[i]);
+		if (ret) {
+			pr_info("F,%s,%s,%lu,%d\n", wl, c->def->name, n, ret);
+			while (i--)
+				bench_free(c, addr[i], nq);
+			return ret;
+		}
+	}
+	for (i = 1; i < 2 * n; i += 2)
+		bench_free(c, addr[i], nq);
+	cond_resched();
+	return 0;
+}
+
+static void bench_untile(struct bench_ctx *c, unsigned long n,
+			 unsigned long nq, const unsigned long *addr)
+{
+	unsigned long i;
+
+	for (i = 0; i < 2 * n; i += 2)
+		bench_free(c, addr[i], nq);
+}
+
+typedef void bench_tile_cell_fn(const char *wl, const struct bench_def *def,
+				unsigned long n, unsigned long *addr);
+
+/* Every n of bench_tile_n up to max_n, every allocator of @defs. */
+static void bench_tiled(const char *wl, const unsigned int *defs,
+			unsigned int ndefs, bench_tile_cell_fn *cell)
+{
+	unsigned long *addr, n;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(bench_tile_n); i++) {
+		n = bench_tile_n[i];
+		if (n > max_n)
+			break;
+		addr = kvmalloc_array(2 * n, sizeof(*addr), GFP_KERNEL);
+		if (!addr) {
+			pr_info("F,%s,-,%lu,%d\n", wl, n, -ENOMEM);
+			return;
+		}
+		for (j = 0; j < ndefs; j++)
+			if (bench_def_usable(&bench_defs[defs[j]]))
+				cell(wl, &bench_defs[defs[j]], n, addr);
+		kvfree(addr);
+	}
+}
+
 /* === Workload frag === */
 
-static const unsigned long bench_frag_n[] = { 1000, 10000, 100000, 1000000 };
-
+/* 4n quanta: n live of one quantum, n holes, and 2n free at the end. */
 static void bench_frag_cell(const char *wl, const struct bench_def *def,
 			    unsigned long n, unsigned long *addr)
 {
 	struct bench_state s = { .step = BS_PAIR };
+	unsigned long before, ops;
 	struct bench_ctx *c;
-	unsigned long i, before, ops;
 	u64 ns;
-	int ret;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	before = bench_used_bytes();
+	c = bench_cell_create(wl, def, n, 4 * n);
 	if (!c)
 		return;
-	before = bench_used_bytes();
-	ret = bench_create(c, def, BENCH_BASE, 4 * n, PAGE_SHIFT);
-	if (ret) {
-		pr_info("F,%s,%s,%lu,%d\n", wl, def->name, n, ret);
-		kfree(c);
-		return;
-	}
-	for (i = 0; i < 2 * n; i++) {
-		ret = bench_alloc_setup(c, 1, &addr[i]);
-		if (ret)
-			break;
-	}
-	if (ret) {
-		pr_info("F,%s,%s,%lu,%d\n", wl, def->name, n, ret);
-		while (i--)
-			bench_free(c, addr[i], 1);
+	if (bench_tile(wl, c, n, 1, addr))
 		goto out;
-	}
-	for (i = 1; i < 2 * n; i += 2)
-		bench_free(c, addr[i], 1);
 	if (!strcmp(wl, "frag"))
 		bench_report_mem(c, wl, n, before);
-	cond_resched();
 
 	for (s.size = 1; s.size <= 2; s.size++) {
 		s.err = 0;
 		ops = bench_run(c, &s, &ns);
 		bench_report(wl, c, n, s.size, 1, ops, ns, s.err);
 	}
-
-	for (i = 0; i < 2 * n; i += 2)
-		bench_free(c, addr[i], 1);
+	bench_untile(c, n, 1, addr);
 out:
-	bench_destroy(c);
-	kfree(c);
-	cond_resched();
+	bench_cell_destroy(c);
 }
 
 static void bench_frag(void)
@@ -654,24 +739,8 @@ static void bench_frag(void)
 		BD_VMEM_IF, BD_VMEM_BF, BD_VMEM_NF, BD_VMEM_QC,
 		BD_GP_FF, BD_GP_BF, BD_IOVA, BD_IOVA_FAST,
 	};
-	unsigned long *addr, n;
-	unsigned int i, j;
 
-	for (i = 0; i < ARRAY_SIZE(bench_frag_n); i++) {
-		n = bench_frag_n[i];
-		if (n > max_n)
-			break;
-		addr = kvmalloc_array(2 * n, sizeof(*addr), GFP_KERNEL);
-		if (!addr) {
-			pr_info("F,frag,-,%lu,%d\n", n, -ENOMEM);
-			return;
-		}
-		for (j = 0; j < ARRAY_SIZE(defs); j++)
-			if (bench_def_usable(&bench_defs[defs[j]]))
-				bench_frag_cell("frag", &bench_defs[defs[j]],
-						n, addr);
-		kvfree(addr);
-	}
+	bench_tiled("frag", defs, ARRAY_SIZE(defs), bench_frag_cell);
 }
 
 /*
@@ -719,6 +788,283 @@ static void bench_cost(void)
 	pr_info("F,cost-trace,-,%lu,%d\n", n, -EOPNOTSUPP);
 #endif
 	kvfree(addr);
+}
+
+/*
+ * === Workload lat: the longest call, interrupts off ===
+ *
+ * An arena of 4n quanta tiled with period 4: 2 quanta allocated, 2 free, n
+ * holes and nothing else free.  Each call is timed alone with interrupts
+ * off around it: its whole time bounds the time it held the arena lock
+ * with interrupts off (vmem and IOVA take their locks with
+ * spin_lock_irqsave()), which is the part that delays interrupts on that
+ * CPU and every other CPU that waits for the lock.
+ *
+ *   fail3   allocate 3 quanta: no hole fits, the call fails.  Best fit
+ *           and next fit look at every hole to learn it; instant fit looks
+ *           only at the free lists of size 4 and up; IOVA walks its tree
+ *           the first time and then remembers the failed size until a
+ *           free (so its longest call is the one that counts).
+ *   align4  vmem_xalloc() of 2 quanta aligned to 4: every hole has the
+ *           size and none the alignment.
+ *   pair2   allocate 2 quanta (a hole fits) and free them.
+ */
+
+#define BENCH_LAT_CALLS		64
+
+enum bench_lat_op { BL_FAIL3, BL_ALIGN4, BL_PAIR2, BL_COUNT };
+static const char *const bench_lat_ops[BL_COUNT] = {
+	"fail3", "align4", "pair2",
+};
+
+/* One call of @op; 0 when it did what the op expects. */
+static int bench_lat_call(struct bench_ctx *c, enum bench_lat_op op)
+{
+	unsigned long a;
+	int ret;
+
+	switch (op) {
+	case BL_FAIL3:
+		ret = bench_alloc(c, 3, &a);
+		if (!ret) {
+			bench_free(c, a, 3);
+			return -EEXIST;
+		}
+		return 0;
+	case BL_ALIGN4:
+		ret = vmem_xalloc(c->vm, 2UL << c->qshift, 4UL << c->qshift,
+				  0, 0, VMEM_ADDR_MIN, VMEM_ADDR_MAX,
+				  c->vmflag, &a);
+		if (!ret) {
+			vmem_xfree(c->vm, a, 2UL << c->qshift);
+			return -EEXIST;
+		}
+		return 0;
+	default:
+		ret = bench_alloc(c, 2, &a);
+		if (!ret)
+			bench_free(c, a, 2);
+		return ret;
+	}
+}
+
+static void bench_lat_op(struct bench_ctx *c, unsigned long n,
+			 enum bench_lat_op op)
+{
+	u64 t0, t1, end, longest = 0, total = 0;
+	unsigned long flags, calls = 0;
+	int ret = 0;
+
+	end = ktime_get_ns() + (u64)cell_ms * NSEC_PER_MSEC;
+	while (calls < BENCH_LAT_CALLS && (calls < 4 || ktime_get_ns() < end)) {
+		local_irq_save(flags);
+		t0 = ktime_get_ns();
+		ret = bench_lat_call(c, op);
+		t1 = ktime_get_ns();
+		local_irq_restore(flags);
+		if (ret)
+			break;
+		longest = max(longest, t1 - t0);
+		total += t1 - t0;
+		calls++;
+		cond_resched();
+	}
+	if (ret)
+		pr_info("F,lat-%s,%s,%lu,%d\n", bench_lat_ops[op], c->def->name,
+			n, ret);
+	else
+		pr_info("L,lat,%s,%lu,%s,%lu,%llu,%llu\n", c->def->name, n,
+			bench_lat_ops[op], calls, longest, total);
+}
+
+/* 4n quanta, full: n live of two quanta, n holes of two. */
+static void bench_lat_cell(const char *wl, const struct bench_def *def,
+			   unsigned long n, unsigned long *addr)
+{
+	struct bench_ctx *c;
+	unsigned int op;
+
+	c = bench_cell_create(wl, def, n, 4 * n);
+	if (!c)
+		return;
+	if (bench_tile(wl, c, n, 2, addr))
+		goto out;
+	for (op = 0; op < BL_COUNT; op++)
+		if (op != BL_ALIGN4 || c->kind == BK_VMEM)
+			bench_lat_op(c, n, op);
+	bench_untile(c, n, 2, addr);
+out:
+	bench_cell_destroy(c);
+}
+
+static void bench_lat(void)
+{
+	static const unsigned int defs[] = {
+		BD_VMEM_IF, BD_VMEM_BF, BD_VMEM_NF, BD_IOVA,
+	};
+
+	bench_tiled("lat", defs, ARRAY_SIZE(defs), bench_lat_cell);
+}
+
+/*
+ * === Workload import: child arenas importing from one source ===
+ *
+ * The sample's device address space (samples/vmem_client), scaled up:
+ * BENCH_IMPORT_CHILDREN arenas import from one source arena in spans of at
+ * least BENCH_IMPORT_QUANTUM pages (import_quantum), and give a span back
+ * when it is wholly free.  n buffers of 1-8 pages go to the children in
+ * turn (the fill), then pairs free a random buffer and allocate one of a
+ * random size in the same child.  The source's calls are the children's
+ * imports and releases: during the fill they should be about the bytes
+ * live over the import quantum, and a pair should cost the same whatever
+ * the number of spans.  The control, vmem-noimport, runs the same calls on
+ * children that each own one span large enough from the start: what a
+ * pair costs more at large n there is the memory the pairs touch, not the
+ * spans.
+ */
+
+#define BENCH_IMPORT_CHILDREN	16
+#define BENCH_IMPORT_QUANTUM	64		/* pages */
+
+static const unsigned long bench_import_n[] = { 1000, 10000, 100000 };
+
+static void bench_import_calls(struct vmem **child, u64 *imports,
+			       u64 *releases)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	*imports = 0;
+	*releases = 0;
+	for (i = 0; i < BENCH_IMPORT_CHILDREN; i++) {
+		spin_lock_irqsave(&child[i]->lock, flags);
+		*imports += child[i]->stats.import;
+		*releases += child[i]->stats.release;
+		spin_unlock_irqrestore(&child[i]->lock, flags);
+	}
+}
+
+static void bench_import_cell(unsigned long n, unsigned long *addr, u8 *sizes,
+			      bool import)
+{
+	const char *what = import ? "vmem-import" : "vmem-noimport";
+	/* Room for a child's share of buffers of BENCH_MP_MAX pages. */
+	unsigned long share = (n / BENCH_IMPORT_CHILDREN + 1) * BENCH_MP_MAX *
+			      2 * PAGE_SIZE;
+	struct vmem *child[BENCH_IMPORT_CHILDREN] = { NULL };
+	unsigned long i = 0, k, slot, live = 0, nq, ops = 0;
+	u64 imp0, rel0, imp, rel, t0, t = 0, end;
+	char name[VMEM_NAME_MAX];
+	struct vmem *src, *vm;
+	int ret = 0;
+
+	src = vmem_create("bench-import-src", BENCH_BASE,
+			  1UL << (BITS_PER_LONG - 4), PAGE_SIZE, NULL, NULL,
+			  NULL, 0, VMEM_SLEEP);
+	if (IS_ERR(src)) {
+		pr_info("F,import,%s,%lu,%ld\n", what, n, PTR_ERR(src));
+		return;
+	}
+	for (k = 0; k < BENCH_IMPORT_CHILDREN; k++) {
+		struct vmem_args args = {
+			.quantum = PAGE_SIZE,
+			.source = import ? src : NULL,
+			.import_quantum = import ? BENCH_IMPORT_QUANTUM *
+						   PAGE_SIZE : 0,
+		};
+
+		/* The control: the same addresses, one span each. */
+		if (!import) {
+			args.base = BENCH_BASE + k * share;
+			args.size = share;
+		}
+
+		snprintf(name, sizeof(name), "bench-import-%lu", k);
+		child[k] = vmem_xcreate(name, &args, VMEM_SLEEP);
+		if (IS_ERR(child[k])) {
+			ret = PTR_ERR(child[k]);
+			child[k] = NULL;
+			goto out;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		sizes[i] = tbl->size[i & (BENCH_TBL - 1)];
+		ret = vmem_alloc(child[i % BENCH_IMPORT_CHILDREN],
+				 (unsigned long)sizes[i] << PAGE_SHIFT,
+				 VMEM_SLEEP, &addr[i]);
+		if (ret)
+			goto out;
+		live += (unsigned long)sizes[i] << PAGE_SHIFT;
+	}
+	bench_import_calls(child, &imp0, &rel0);
+	if (import)
+		pr_info("S,fill,%lu,%lu,%llu,%llu,%lu,%lu\n", n, live, imp0,
+			rel0, BENCH_IMPORT_QUANTUM * PAGE_SIZE, n);
+	cond_resched();
+
+	/* The pairs: the slot and size sequences of the other workloads. */
+	t0 = ktime_get_ns();
+	end = t0 + (u64)cell_ms * NSEC_PER_MSEC;
+	do {
+		for (k = 0; k < 64; k++, ops++) {
+			slot = tbl->slot[ops & (BENCH_TBL - 1)] % n;
+			vm = child[slot % BENCH_IMPORT_CHILDREN];
+			vmem_free(vm, addr[slot],
+				  (unsigned long)sizes[slot] << PAGE_SHIFT);
+			live -= (unsigned long)sizes[slot] << PAGE_SHIFT;
+			sizes[slot] = 0;
+			nq = tbl->size[(ops * 7919) & (BENCH_TBL - 1)];
+			ret = vmem_alloc(vm, nq << PAGE_SHIFT, VMEM_NOSLEEP,
+					 &addr[slot]);
+			if (ret)
+				goto out;
+			sizes[slot] = nq;
+			live += nq << PAGE_SHIFT;
+		}
+		t = ktime_get_ns();
+		cond_resched();
+	} while (t < end && ops < max_ops);
+	bench_import_calls(child, &imp, &rel);
+	pr_info("R,import,%s,%lu,0,1,%lu,%llu\n", what, n, ops, t - t0);
+	if (import)
+		pr_info("S,pairs,%lu,%lu,%llu,%llu,%lu,%lu\n", n, live,
+			imp - imp0, rel - rel0,
+			BENCH_IMPORT_QUANTUM * PAGE_SIZE, ops);
+out:
+	if (ret)
+		pr_info("F,import,%s,%lu,%d\n", what, n, ret);
+	while (i--)
+		if (sizes[i])
+			vmem_free(child[i % BENCH_IMPORT_CHILDREN], addr[i],
+				  (unsigned long)sizes[i] << PAGE_SHIFT);
+	for (k = 0; k < BENCH_IMPORT_CHILDREN; k++)
+		vmem_destroy(child[k]);
+	vmem_destroy(src);
+	cond_resched();
+}
+
+static void bench_import(void)
+{
+	unsigned long n, *addr;
+	unsigned int i;
+	u8 *sizes;
+
+	for (i = 0; i < ARRAY_SIZE(bench_import_n); i++) {
+		n = bench_import_n[i];
+		if (n > max_n)
+			break;
+		addr = kvmalloc_array(n, sizeof(*addr), GFP_KERNEL);
+		sizes = kvzalloc(n, GFP_KERNEL);
+		if (!addr || !sizes)
+			pr_info("F,import,-,%lu,%d\n", n, -ENOMEM);
+		if (addr && sizes && bench_name_usable("vmem-import"))
+			bench_import_cell(n, addr, sizes, true);
+		if (addr && sizes && bench_name_usable("vmem-noimport"))
+			bench_import_cell(n, addr, sizes, false);
+		kvfree(sizes);
+		kvfree(addr);
+	}
 }
 
 /* === Workloads mixed and ids: random replacement with n live === */
@@ -1092,6 +1438,10 @@ static int __init vmem_bench_init(void)
 		bench_mp();
 	if (bench_want("cost"))
 		bench_cost();
+	if (bench_want("lat"))
+		bench_lat();
+	if (bench_want("import"))
+		bench_import();
 
 	kvfree(tbl);
 	tbl = NULL;

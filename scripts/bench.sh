@@ -8,9 +8,11 @@
 #          the benchmark built in (bench/uml.config, kunit.py's config and
 #          build, in $VMEM_CACHE/bench-uml); it runs at native speed on one
 #          CPU, prints its results and halts.
-#   qemu   Debian's stock 6.12 kernel under qemu (TCG unless
-#          VMEM_QEMU_ACCEL=kvm), one vCPU per host CPU: vmem.ko and vmem_bench.ko are
-#          built against Debian's headers and loaded from a busybox
+#   qemu   Debian's stock 6.12 kernel and the newest 7.3 of
+#          trixie-backports (VMEM_BENCH_SERIES) under qemu (TCG unless
+#          VMEM_QEMU_ACCEL=kvm), one vCPU per host CPU: vmem.ko and
+#          vmem_bench.ko are built against Debian's headers (7.x in the
+#          trixie chroot of scripts/kseries.sh) and loaded from a busybox
 #          initramfs.  The kernel, busybox and the boot come from
 #          tools/testing/qemu/qemu-lib.sh.
 #
@@ -27,6 +29,7 @@
 #   VMEM_CACHE          cache directory (default ~/.cache/vmem)
 #   VMEM_BENCH_ARGS     module parameters, e.g. "cell_ms=100 max_n=100000"
 #   VMEM_BENCH_SMP      vCPUs of the qemu guest (default: the host's CPUs)
+#   VMEM_BENCH_SERIES   kernel series booted in qemu (default "6.12 7.3")
 #   VMEM_QEMU_ACCEL     tcg (default) or kvm, as for scripts/qemu-test.sh
 
 set -euo pipefail
@@ -43,6 +46,7 @@ if [[ -f $qemu_lib ]]; then
 fi
 
 bench_args=${VMEM_BENCH_ARGS:-}
+bench_series=${VMEM_BENCH_SERIES:-6.12 7.3}
 out=$VMEM_CACHE/bench
 uml_build=$VMEM_CACHE/bench-uml
 uml_ok=$uml_build/.vmem-build-ok
@@ -136,45 +140,57 @@ qemu_initramfs()
 	rm -rf "$root"
 }
 
-run_qemu()
+# One stock kernel of a series (kseries.sh: the host's headers, or a
+# chroot's for 7.x): vmem.ko and vmem_bench.ko built against its headers,
+# booted under qemu.
+run_qemu_series()
 {
-	local kver kdir kernel busybox bdir dir log rc=0 start=$SECONDS
+	local series=$1 line kver kdir root kernel busybox bdir dir log rc=0
+	local start=$SECONDS
 
-	if ! declare -F vmemq_boot >/dev/null; then
-		msg "qemu: $qemu_lib is not there; skipping the stock kernel"
-		return 1
-	fi
-	vmemq_deps
-	eval "$("$VMEM_TOP/scripts/kheaders.sh" 6.12)"
-	kver=$VMEM_KVER_6_12
-	kdir=$VMEM_KDIR_6_12
+	line=$(kseries "$series") || { msg "qemu: no headers of series $series"; return 1; }
+	read -r kver kdir root <<<"$line"
 	dir=$out/qemu-$kver
-	bdir=$VMEM_CACHE/bench-qemu/build-$kver
+	bdir=$(kbuild_dir bench-qemu "$kver" "$root")
 	log=$dir/build.log
-	mkdir -p "$dir" "$VMEMQ_CACHE" "$bdir"
+	mkdir -p "$dir" "$VMEMQ_CACHE"
 
 	# The kernel image and busybox live in the qemu test's cache.
 	exec 8>"$VMEMQ_CACHE/lock"
 	flock 8
-	kernel=$(vmemq_kernel "$kver")
+	kernel=$(vmemq_kernel "$kver" "$root")
 	busybox=$(vmemq_busybox)
 	flock -u 8
 
-	rsync -a --delete --exclude=/.git --filter=':- .gitignore' \
-		"$VMEM_TOP/" "$bdir/" || die "copying the tree to $bdir failed"
+	copy_tree "$root$bdir" || die "copying the tree to $root$bdir failed"
 	{
-		kbuild_part vmem "$kdir" "$bdir" &&
-		kbuild_part bench "$kdir" "$bdir"
+		kbuild_part vmem "$kdir" "$bdir" "$root" &&
+		kbuild_part bench "$kdir" "$bdir" "$root"
 	} >"$log" 2>&1 || { tail -n 30 "$log" >&2; die "build for $kver failed (log: $log)"; }
 	if grep -E 'warning:|WARNING:' "$log" >&2; then
 		die "build for $kver warned (log: $log)"
 	fi
-	qemu_initramfs "$busybox" "$bdir" "$dir/initramfs.cpio"
+	qemu_initramfs "$busybox" "$root$bdir" "$dir/initramfs.cpio"
 
 	msg "booting $kver ($VMEMQ_ACCEL, $VMEMQ_SMP CPUs) for the benchmark"
 	vmemq_boot "$kernel" "$dir/initramfs.cpio" bench "$dir" || rc=$?
 	msg "qemu ran $((SECONDS - start)) s (status $rc)"
 	report "qemu-$kver" "$dir/results.log" "$dir"
+}
+
+run_qemu()
+{
+	local series rc=0
+
+	if ! declare -F vmemq_boot >/dev/null; then
+		msg "qemu: $qemu_lib is not there; skipping the stock kernels"
+		return 1
+	fi
+	vmemq_deps
+	for series in $bench_series; do
+		run_qemu_series "$series" || rc=1
+	done
+	return "$rc"
 }
 
 main()
