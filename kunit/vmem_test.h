@@ -252,9 +252,9 @@ static inline const char *vmem_test_footprint(struct vmem *vm)
 		}
 		if (nslabs != qc->nslabs)
 			why = "slab count differs from the slabs";
-		else if (t && t->used > (1UL << t->bits) / 2)
+		else if (t && 2 * t->used > t->nslots)
 			why = "slab table more than half used";
-		else if (t && t->bits > 4 && nslabs < (1UL << t->bits) / 16)
+		else if (t && t->nslots > 32 && nslabs < t->nslots / 16)
 			why = "slab table too large for the slabs";
 		spin_unlock_irqrestore(&qc->lock, flags);
 	}

@@ -1683,21 +1683,6 @@ void vmem_bad_free(struct vmem *vm, unsigned long addr, unsigned long size,
 static void vmem_free_segment(struct vmem *vm, unsigned long addr,
 			      unsigned long size, bool client);
 
-/* A client's free to the arena itself, not through the caches. */
-static void vmem_xfree_checked(struct vmem *vm, unsigned long addr,
-			       unsigned long size)
-{
-	unsigned long rsize = size;
-
-	/* A slab of the quantum caches is theirs to free, not the caller's. */
-	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
-	    rsize == vm->slab_size && vmem_qcache_owns(vm, addr)) {
-		vmem_bad_free(vm, addr, size, 0);
-		return;
-	}
-	vmem_free_segment(vm, addr, size, true);
-}
-
 /**
  * vmem_xfree() - Free a range.
  * @vm: The arena.
@@ -1717,7 +1702,7 @@ void vmem_xfree(struct vmem *vm, unsigned long addr, unsigned long size)
 {
 	if (!vm)
 		return;
-	vmem_xfree_checked(vm, addr, size);
+	vmem_free_segment(vm, addr, size, true);
 }
 
 /**
@@ -1749,6 +1734,9 @@ static void vmem_free_segment(struct vmem *vm, unsigned long addr,
 
 	spin_lock_irqsave(&vm->lock, flags);
 	seg = vmem_hash_lookup(vm, addr);
+	/* A slab of the quantum caches is theirs to free, not a client's. */
+	if (seg && seg->slab && client)
+		seg = NULL;
 	if (!seg || !vmem_round_size(vm, &rsize) || seg->size != rsize) {
 		unsigned long allocated = seg ? seg->size : 0;
 
@@ -1837,7 +1825,7 @@ void vmem_free(struct vmem *vm, unsigned long addr, unsigned long size)
 	if (vm->nqcache && vmem_round_size(vm, &rsize) &&
 	    rsize <= vm->qcache_max && vmem_qcache_free(vm, addr, size))
 		return;
-	vmem_xfree_checked(vm, addr, size);
+	vmem_free_segment(vm, addr, size, true);
 }
 
 /* === Arenas === */

@@ -228,8 +228,10 @@ struct vmem_mag {
  *        with a store (the object came from a magazine, so no one else
  *        writes it then), cleared by the freeing CPU with xchg(), so that
  *        of two frees of one object only one sees it held.
- * @owner: In a %VMEM_ARENA_DEBUG arena only (the array is not allocated
- *         otherwise): per object, the stack that allocated it while held.
+ *
+ * In a %VMEM_ARENA_DEBUG arena, the stack that allocated each object while
+ * it is held follows @held (vmem_slab_owners()); it is not allocated
+ * otherwise.
  */
 struct vmem_slab {
 	unsigned long base;
@@ -237,8 +239,7 @@ struct vmem_slab {
 	struct list_head link;
 	struct rcu_head rcu;
 	DECLARE_BITMAP(avail, VMEM_SLAB_OBJS_MAX);
-	u8 held[VMEM_SLAB_OBJS_MAX];
-	depot_stack_handle_t owner[];
+	u8 held[];
 };
 
 /* A slot of a slab table whose slab was removed. */
@@ -247,17 +248,17 @@ struct vmem_slab {
 /**
  * struct vmem_slabtab - The slabs of a quantum cache, by base.
  * @rcu: Freed after a grace period: frees look slabs up without locks.
- * @bits: log2 of the number of slots.
+ * @nslots: Slots: the table is a power of two bytes, header included.
  * @used: Slots not %NULL: slabs and tombstones (%VMEM_SLAB_TOMB).
  * @slot: Open addressing with linear probing from
- *        hash_long(base >> slab_shift, @bits).
+ *        reciprocal_scale(hash_long(base >> slab_shift, 32), @nslots).
  *
  * Written under the cache's lock, read under RCU or that lock; see
  * "Finding slabs" in vmem_qcache.c.
  */
 struct vmem_slabtab {
 	struct rcu_head rcu;
-	unsigned int bits;
+	unsigned long nslots;
 	unsigned long used;
 	struct vmem_slab __rcu *slot[];
 };
@@ -276,7 +277,7 @@ static inline struct vmem_slab *vmem_slabtab_next(struct vmem_slabtab *t,
 {
 	struct vmem_slab *slab;
 
-	while (t && *i < (1UL << t->bits)) {
+	while (t && *i < t->nslots) {
 		slab = rcu_dereference_raw(t->slot[(*i)++]);
 		if (slab && slab != VMEM_SLAB_TOMB)
 			return slab;
@@ -324,6 +325,8 @@ struct vmem_qcache_cpu {
  * @nslabs: Slabs taken from the arena.
  * @slab_bytes: Bytes of the arena held as slabs.
  * @slabtab: The slabs by base; %NULL until the first one.
+ * @slabtab_gen: Changes of @slabtab and of its slots (under @lock).
+ * @slabtab_growing: A CPU allocates a larger @slabtab (under @lock).
  * @obj_of: Per quantum of a slab, the object that starts there, or
  *          %VMEM_NO_OBJ: a free finds its object without a division.
  * @cpu: Per-CPU magazines.
@@ -343,9 +346,19 @@ struct vmem_qcache {
 	unsigned long nslabs;
 	unsigned long slab_bytes;
 	struct vmem_slabtab __rcu *slabtab;
+	unsigned long slabtab_gen;
+	bool slabtab_growing;
 	u8 obj_of[VMEM_SLAB_OBJS_MAX];
 	struct vmem_qcache_cpu __percpu *cpu;
 };
+
+/* The owners of the objects of @slab: debugged arenas only. */
+static inline depot_stack_handle_t *
+vmem_slab_owners(const struct vmem_qcache *qc, struct vmem_slab *slab)
+{
+	return (depot_stack_handle_t *)
+	       (slab->held + ALIGN(qc->nobj, sizeof(depot_stack_handle_t)));
+}
 
 /* The slab table of @qc, under RCU or @qc->lock. */
 static inline struct vmem_slabtab *vmem_slabtab_of(struct vmem_qcache *qc)
@@ -552,7 +565,6 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 		      unsigned int vmflag, depot_stack_handle_t owner,
 		      unsigned long *addrp);
 bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size);
-bool vmem_qcache_owns(struct vmem *vm, unsigned long addr);
 void vmem_depot_contended(struct vmem_qcache *qc);
 unsigned long vmem_qcache_reap(struct vmem *vm);
 void vmem_qcache_purge(struct vmem *vm);

@@ -81,7 +81,6 @@ EXPORT_SYMBOL_IF_KUNIT(vmem_show_freelists);
 EXPORT_SYMBOL_IF_KUNIT(vmem_show_owners);
 EXPORT_SYMBOL_IF_KUNIT(vmem_owners_walk);
 EXPORT_SYMBOL_IF_KUNIT(vmem_owner_stack);
-EXPORT_SYMBOL_IF_KUNIT(vmem_qcache_owns);
 EXPORT_SYMBOL_IF_KUNIT(vmem_leak_report);
 EXPORT_SYMBOL_IF_KUNIT(vmem_debug_all);
 #endif

@@ -140,7 +140,7 @@ static unsigned long vmem_owners_walk_qcache(struct vmem_qcache *qc,
 			if (!smp_load_acquire(&slab->held[obj]))
 				continue;
 			fn(arg, slab->base + obj * qc->size, qc->size,
-			   READ_ONCE(slab->owner[obj]));
+			   READ_ONCE(vmem_slab_owners(qc, slab)[obj]));
 			n++;
 		}
 	}

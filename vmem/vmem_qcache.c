@@ -61,6 +61,7 @@
 #include <linux/overflow.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/reciprocal_div.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -145,51 +146,71 @@ static void vmem_depot_lock(struct vmem_qcache *qc)
  * store (its base and pools written before), and a removed slab leaves a
  * tombstone (%VMEM_SLAB_TOMB), so a reader's probe never misses an entry
  * that was there before it started.  Slots in use, slabs and tombstones,
- * are at most half the table: probes are short and always end at an empty
- * slot.  When an insertion would pass that, the live slabs are moved into
- * a new table sized for four times their number, published with
- * rcu_assign_pointer(); the old one is freed after a grace period, and is
- * never written again, so a reader still probing it finds what it held.
- * When slabs go back to the arena and fewer than a sixteenth of the slots
- * hold one, the table shrinks the same way (if memory for the smaller one
- * can be had without waiting): a cache that once held a million slabs does
- * not keep their table.  The table of a cache is allocated with its first
- * slab and freed with the cache.
+ * stay below half the table (three quarters while a larger one cannot be
+ * had): probes are short and always end at an empty slot.
+ *
+ * A table is one allocation of a power of two bytes (kmalloc's sizes, no
+ * rounding up), its slots what is left after the header: their number is
+ * not a power of two, so a probe starts at reciprocal_scale() of the hash.
+ * When an insertion would pass half, a table sized for four times the
+ * slabs is allocated and filled without the lock, under RCU, and published
+ * with rcu_assign_pointer() if no slab came or went meanwhile (the cache's
+ * @slabtab_gen), else filled again under the lock; the old table is freed
+ * after a grace period and never written again, so a reader still probing
+ * it finds what it held.  One CPU grows a table at a time; the others fill
+ * it up to three quarters meanwhile, or fall back to the arena.  When slabs
+ * go back to the arena and fewer than a sixteenth of the slots hold one, the
+ * table shrinks the same way, if memory can be had without waiting: a
+ * cache that once held a million slabs does not keep their table.  A table
+ * is allocated with a cache's first slab and freed with the cache.
  */
 
-#define VMEM_SLABTAB_MIN_BITS	4
+#define VMEM_SLABTAB_MIN_BYTES	256
+#define VMEM_SLABTAB_MAX_BYTES	BIT(27)
 
-/* log2 of the slots for @n slabs, a quarter full; 0 when too many. */
-static unsigned int vmem_slabtab_bits(unsigned long n)
+/* Bytes of a table for @n slabs, a quarter full; 0 when too many. */
+static unsigned long vmem_slabtab_bytes(unsigned long n)
 {
-	if (n > (ULONG_MAX >> 3))
+	unsigned long bytes;
+
+	if (n > VMEM_SLABTAB_MAX_BYTES / 32)
 		return 0;
-	return max_t(unsigned int, VMEM_SLABTAB_MIN_BITS,
-		     ilog2(roundup_pow_of_two(4 * n)));
+	bytes = offsetof(struct vmem_slabtab, slot) +
+		4 * max(n, 1UL) * sizeof(struct vmem_slab *);
+	return max(VMEM_SLABTAB_MIN_BYTES, roundup_pow_of_two(bytes));
 }
 
-static struct vmem_slabtab *vmem_slabtab_alloc(unsigned int bits, gfp_t gfp)
+static struct vmem_slabtab *vmem_slabtab_alloc(unsigned long bytes, gfp_t gfp)
 {
 	struct vmem_slabtab *t;
-	size_t size;
 
-	if (!bits || bits >= BITS_PER_LONG - 4)
+	if (!bytes)
 		return NULL;
-	size = struct_size(t, slot, 1UL << bits);
 	/* kvzalloc() only where it may sleep: vmalloc() may. */
 	if (gfpflags_allow_blocking(gfp))
-		t = kvzalloc(size, gfp);
+		t = kvzalloc(bytes, gfp | __GFP_NOWARN);
 	else
-		t = kzalloc(size, gfp);
+		t = kzalloc(bytes, gfp | __GFP_NOWARN);
 	if (t)
-		t->bits = bits;
+		t->nslots = (bytes - offsetof(struct vmem_slabtab, slot)) /
+			    sizeof(t->slot[0]);
 	return t;
 }
 
-/* Room for one more slab without passing half the slots? */
-static bool vmem_slabtab_room(struct vmem_slabtab *t)
+/*
+ * Room for one more slab, keeping the slots in use below @num / @den of
+ * the table?
+ */
+static bool vmem_slabtab_room(struct vmem_slabtab *t, unsigned int num,
+			      unsigned int den)
 {
-	return t && t->used < (1UL << t->bits) / 2;
+	return t && (t->used + 1) * den <= t->nslots * num;
+}
+
+static unsigned long vmem_slabtab_first(struct vmem_slabtab *t,
+					unsigned long base, unsigned int shift)
+{
+	return reciprocal_scale(hash_long(base >> shift, 32), t->nslots);
 }
 
 /* Find the slab whose base is @base.  Under RCU or the cache's lock. */
@@ -198,28 +219,28 @@ static struct vmem_slab *vmem_slabtab_find(struct vmem_slabtab *t,
 					   unsigned int shift)
 {
 	struct vmem_slab *slab;
-	unsigned long i, mask;
+	unsigned long i;
 
 	if (!t)
 		return NULL;
-	mask = (1UL << t->bits) - 1;
-	for (i = hash_long(base >> shift, t->bits);
-	     (slab = rcu_dereference_raw(t->slot[i])); i = (i + 1) & mask)
+	for (i = vmem_slabtab_first(t, base, shift);
+	     (slab = rcu_dereference_raw(t->slot[i]));
+	     i = i + 1 < t->nslots ? i + 1 : 0)
 		if (slab != VMEM_SLAB_TOMB && slab->base == base)
 			return slab;
 	return NULL;
 }
 
-/* File @slab in @t, which has room.  Under the cache's lock. */
+/* File @slab in @t, which has room.  Under the cache's lock, or @t unseen. */
 static void vmem_slabtab_add(struct vmem_slabtab *t, struct vmem_slab *slab,
 			     unsigned int shift)
 {
-	unsigned long i, mask = (1UL << t->bits) - 1;
 	struct vmem_slab *old;
+	unsigned long i;
 
-	for (i = hash_long(slab->base >> shift, t->bits);
+	for (i = vmem_slabtab_first(t, slab->base, shift);
 	     (old = rcu_dereference_protected(t->slot[i], true)) &&
-	     old != VMEM_SLAB_TOMB; i = (i + 1) & mask)
+	     old != VMEM_SLAB_TOMB; i = i + 1 < t->nslots ? i + 1 : 0)
 		;
 	if (!old)
 		t->used++;
@@ -227,69 +248,133 @@ static void vmem_slabtab_add(struct vmem_slabtab *t, struct vmem_slab *slab,
 	rcu_assign_pointer(t->slot[i], slab);
 }
 
-/* Leave a tombstone where @slab was.  Under the cache's lock. */
-static void vmem_slabtab_del(struct vmem_slabtab *t, struct vmem_slab *slab,
-			     unsigned int shift)
+/*
+ * A slab was filed or removed, or the table replaced: a table filled
+ * without the lock from an older one cannot be published.  Release: a
+ * filler that reads the new generation sees the change.
+ */
+static void vmem_slabtab_changed(struct vmem_qcache *qc)
 {
-	unsigned long i, mask = (1UL << t->bits) - 1;
-
-	for (i = hash_long(slab->base >> shift, t->bits);
-	     rcu_dereference_protected(t->slot[i], true) != slab;
-	     i = (i + 1) & mask)
-		;
-	RCU_INIT_POINTER(t->slot[i], VMEM_SLAB_TOMB);
+	lockdep_assert_held(&qc->lock);
+	/* Pairs with smp_load_acquire() in vmem_slabtab_fill(). */
+	smp_store_release(&qc->slabtab_gen, qc->slabtab_gen + 1);
 }
 
-/*
- * Move the slabs of the cache's table into @nt and publish it.  Under the
- * cache's lock; the caller frees the old table, returned, with
- * kvfree_rcu().
- */
-static struct vmem_slabtab *vmem_slabtab_replace(struct vmem_qcache *qc,
-						 struct vmem_slabtab *nt)
+/* Leave a tombstone where @slab was.  Under the cache's lock. */
+static void vmem_slabtab_del(struct vmem_qcache *qc, struct vmem_slab *slab)
 {
 	struct vmem_slabtab *t = vmem_slabtab_of(qc);
-	struct vmem_slab *slab;
 	unsigned long i;
 
 	lockdep_assert_held(&qc->lock);
-	i = 0;
+	for (i = vmem_slabtab_first(t, slab->base, qc->vm->slab_shift);
+	     rcu_dereference_protected(t->slot[i], true) != slab;
+	     i = i + 1 < t->nslots ? i + 1 : 0)
+		;
+	RCU_INIT_POINTER(t->slot[i], VMEM_SLAB_TOMB);
+	vmem_slabtab_changed(qc);
+}
+
+/*
+ * Copy the slabs of @t into the empty table @nt, which has room for them.
+ * Under RCU or the cache's lock.
+ */
+static void vmem_slabtab_copy(struct vmem_slabtab *t, struct vmem_slabtab *nt,
+			      unsigned int shift)
+{
+	struct vmem_slab *slab;
+	unsigned long i = 0;
+
 	while ((slab = vmem_slabtab_next(t, &i)))
-		vmem_slabtab_add(nt, slab, qc->vm->slab_shift);
+		vmem_slabtab_add(nt, slab, shift);
+}
+
+/*
+ * Fill @nt, allocated for at least @n slabs, from the cache's table without
+ * the lock, then take the lock (@flags as spin_lock_irqsave() gives them).
+ * True when @nt holds the slabs of the table it replaces; false when slabs
+ * came or went meanwhile (or @nt is too small now), @nt then being empty.
+ */
+static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
+			      unsigned long *flags)
+	__acquires(&qc->lock)
+{
+	unsigned int shift = qc->vm->slab_shift;
+	/* Every change up to this generation is seen by the copy. */
+	unsigned long gen = smp_load_acquire(&qc->slabtab_gen);
+
+	rcu_read_lock();
+	vmem_slabtab_copy(rcu_dereference(qc->slabtab), nt, shift);
+	rcu_read_unlock();
+	spin_lock_irqsave(&qc->lock, *flags);
+	if (qc->slabtab_gen == gen && 2 * nt->used < nt->nslots)
+		return true;
+	memset(nt->slot, 0, nt->nslots * sizeof(nt->slot[0]));
+	nt->used = 0;
+	return false;
+}
+
+/* Publish @nt, which holds the cache's slabs.  Under the cache's lock. */
+static void vmem_slabtab_publish(struct vmem_qcache *qc,
+				 struct vmem_slabtab *nt)
+{
+	struct vmem_slabtab *t = vmem_slabtab_of(qc);
+
 	rcu_assign_pointer(qc->slabtab, nt);
-	return t;
+	vmem_slabtab_changed(qc);
+	if (t)
+		kvfree_rcu(t, rcu);
 }
 
 /*
  * File a new slab in the table, growing it if need be: the lock is then
- * dropped to allocate (@flags as spin_lock_irqsave() gave them) and taken
- * again.  Under the cache's lock.  0, or -ENOMEM with the slab not filed.
+ * dropped to allocate and fill a larger table (@flags as
+ * spin_lock_irqsave() gave them) and taken again.  Under the cache's lock.
+ * 0, or -ENOMEM with the slab not filed.
  */
 static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
 			  unsigned long *flags, gfp_t gfp)
 	__must_hold(&qc->lock)
 {
-	struct vmem_slabtab *nt, *old;
-	unsigned int bits;
+	unsigned int shift = qc->vm->slab_shift;
+	struct vmem_slabtab *nt;
+	unsigned long bytes;
+	bool filled = false;
 
-	while (!vmem_slabtab_room(vmem_slabtab_of(qc))) {
-		bits = vmem_slabtab_bits(qc->nslabs + 1);
+	while (!vmem_slabtab_room(vmem_slabtab_of(qc), 1, 2)) {
+		/* Another CPU is growing it: up to three quarters meanwhile. */
+		if (qc->slabtab_growing)
+			goto crowded;
+		qc->slabtab_growing = true;
+		bytes = vmem_slabtab_bytes(qc->nslabs + 1);
 		spin_unlock_irqrestore(&qc->lock, *flags);
-		nt = vmem_slabtab_alloc(bits, gfp);
-		spin_lock_irqsave(&qc->lock, *flags);
-		if (!nt)
-			return -ENOMEM;
-		/* Others may have filed slabs, or grown it, meanwhile. */
-		if (vmem_slabtab_room(vmem_slabtab_of(qc)) ||
-		    nt->bits < vmem_slabtab_bits(qc->nslabs + 1)) {
-			kvfree_rcu(nt, rcu);
-			continue;
+		nt = vmem_slabtab_alloc(bytes, gfp);
+		if (nt) {
+			filled = vmem_slabtab_fill(qc, nt, flags);
+			/* Slabs came or went: filled again, under the lock. */
+			if (!filled &&
+			    vmem_slabtab_bytes(qc->nslabs + 1) <= bytes) {
+				vmem_slabtab_copy(vmem_slabtab_of(qc), nt, shift);
+				filled = true;
+			}
+		} else {
+			spin_lock_irqsave(&qc->lock, *flags);
 		}
-		old = vmem_slabtab_replace(qc, nt);
-		if (old)
-			kvfree_rcu(old, rcu);
+		qc->slabtab_growing = false;
+		if (filled)
+			vmem_slabtab_publish(qc, nt);
+		else if (nt)
+			kvfree_rcu(nt, rcu);	/* too small now: again */
+		else
+			goto crowded;
 	}
-	vmem_slabtab_add(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
+	goto file;
+crowded:
+	if (!vmem_slabtab_room(vmem_slabtab_of(qc), 3, 4))
+		return -ENOMEM;
+file:
+	vmem_slabtab_add(vmem_slabtab_of(qc), slab, shift);
+	vmem_slabtab_changed(qc);
 	return 0;
 }
 
@@ -300,30 +385,30 @@ static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
  */
 static void vmem_slabtab_shrink(struct vmem_qcache *qc)
 {
+	unsigned long flags, slots, bytes, nslabs = READ_ONCE(qc->nslabs);
 	struct vmem_slabtab *t, *nt;
-	unsigned long flags, slots;
-	unsigned int bits;
 
 	rcu_read_lock();
 	t = rcu_dereference(qc->slabtab);
-	slots = t ? 1UL << t->bits : 0;
+	slots = t ? t->nslots : 0;
 	rcu_read_unlock();
-	bits = vmem_slabtab_bits(READ_ONCE(qc->nslabs));
-	if (slots <= (1UL << bits) || READ_ONCE(qc->nslabs) >= slots / 16)
+	bytes = vmem_slabtab_bytes(nslabs);
+	if (nslabs >= slots / 16 || !bytes ||
+	    bytes >= offsetof(struct vmem_slabtab, slot) +
+		     slots * sizeof(struct vmem_slab *))
 		return;
-	nt = vmem_slabtab_alloc(bits, GFP_NOWAIT | __GFP_NOWARN);
+	nt = vmem_slabtab_alloc(bytes, GFP_NOWAIT);
 	if (!nt)
 		return;
-	spin_lock_irqsave(&qc->lock, flags);
-	t = vmem_slabtab_of(qc);
-	/* Checked again: it may have changed while the lock was not held. */
-	if (t && qc->nslabs < (1UL << t->bits) / 16 &&
-	    vmem_slabtab_bits(qc->nslabs) <= nt->bits && nt->bits < t->bits)
-		t = vmem_slabtab_replace(qc, nt);
-	else
-		t = nt;
+	/* The lock is taken in any case: the table may have changed. */
+	if (vmem_slabtab_fill(qc, nt, &flags) && !qc->slabtab_growing &&
+	    qc->nslabs < vmem_slabtab_of(qc)->nslots / 16) {
+		vmem_slabtab_publish(qc, nt);
+		nt = NULL;
+	}
 	spin_unlock_irqrestore(&qc->lock, flags);
-	kvfree_rcu(t, rcu);
+	if (nt)
+		kvfree_rcu(nt, rcu);
 }
 
 /* The slab of @addr, if any.  Under RCU or the cache's lock. */
@@ -352,7 +437,7 @@ static void vmem_slab_put(struct vmem_qcache *qc, struct vmem_slab *slab,
 	__set_bit(obj, slab->avail);
 	if (slab->navail == qc->nobj) {
 		list_move(&slab->link, release);
-		vmem_slabtab_del(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
+		vmem_slabtab_del(qc, slab);
 		WRITE_ONCE(qc->nslabs, qc->nslabs - 1);
 		WRITE_ONCE(qc->slab_bytes, qc->slab_bytes - qc->vm->slab_size);
 	}
@@ -418,8 +503,11 @@ static struct vmem_slab *vmem_slab_create(struct vmem_qcache *qc,
 	int ret;
 
 	/* Owners of the objects only in a debugged arena. */
-	slab = kzalloc(struct_size(slab, owner,
-				   vmem_debugged(vm) ? qc->nobj : 0),
+	slab = kzalloc(struct_size(slab, held,
+				   ALIGN(qc->nobj,
+					 sizeof(depot_stack_handle_t))) +
+		       (vmem_debugged(vm) ?
+			qc->nobj * sizeof(depot_stack_handle_t) : 0),
 		       vmflag & VMEM_SLEEP ? GFP_KERNEL : GFP_ATOMIC | __GFP_NOWARN);
 	if (!slab)
 		return NULL;
@@ -653,7 +741,7 @@ int vmem_qcache_alloc(struct vmem *vm, unsigned long size,
 			return -ENOMEM;
 
 	if (vmem_debugged(vm)) {
-		WRITE_ONCE(r.slab->owner[r.obj], owner);
+		WRITE_ONCE(vmem_slab_owners(qc, r.slab)[r.obj], owner);
 		/* vmem_owners_walk() that sees the byte set sees the owner. */
 		smp_store_release(&r.slab->held[r.obj], 1);
 	} else {
@@ -713,29 +801,6 @@ bool vmem_qcache_free(struct vmem *vm, unsigned long addr, unsigned long size)
 	}
 	vmem_cached_free_wake(vm);
 	return true;
-}
-
-/**
- * vmem_qcache_owns() - Is this the start of a slab of the quantum caches?
- * @vm: The arena.
- * @addr: The address.
- *
- * Context: Any context (on PREEMPT_RT, any that may take a spinlock_t).
- * Return: True when @addr starts a slab of one of @vm's caches.
- */
-bool vmem_qcache_owns(struct vmem *vm, unsigned long addr)
-{
-	struct vmem_slab *slab;
-	bool owned = false;
-	unsigned int i;
-
-	rcu_read_lock();
-	for (i = 0; i < vm->nqcache && !owned; i++) {
-		slab = vmem_slab_of(vm->qcache[i], addr);
-		owned = slab && slab->base == addr;
-	}
-	rcu_read_unlock();
-	return owned;
 }
 
 /* === Giving resources back === */
@@ -949,7 +1014,8 @@ unsigned long vmem_qcache_cached(struct vmem *vm)
  * @gfp: Allocation flags.
  *
  * Context: Process context.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EINVAL if slabs would pass %VMEM_SLAB_OBJS_MAX
+ * quanta (a bug of vmem).
  */
 int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
 {
@@ -960,6 +1026,10 @@ int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
 		return 0;
 	vm->slab_size = roundup_pow_of_two(3 * vm->qcache_max);
 	vm->slab_shift = ilog2(vm->slab_size);
+	/* obj_of[] has a byte per quantum of a slab, below VMEM_NO_OBJ. */
+	BUILD_BUG_ON(VMEM_SLAB_OBJS_MAX > VMEM_NO_OBJ);
+	if (WARN_ON_ONCE((vm->slab_size >> vm->qshift) > VMEM_SLAB_OBJS_MAX))
+		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		struct vmem_qcache *qc = kzalloc(sizeof(*qc), gfp);
 

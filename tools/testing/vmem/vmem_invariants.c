@@ -144,8 +144,8 @@ static const char *vi_slab(struct vmem_qcache *qc, struct vi_slab *s,
 
 	navail = bitmap_weight(slab->avail, VMEM_SLAB_OBJS_MAX);
 	nmag = bitmap_weight(s->inmag, VMEM_SLAB_OBJS_MAX);
-	for (obj = 0, nheld = 0; obj < VMEM_SLAB_OBJS_MAX; obj++) {
-		if (slab->held[obj] > 1 || (slab->held[obj] && obj >= qc->nobj))
+	for (obj = 0, nheld = 0; obj < qc->nobj; obj++) {
+		if (slab->held[obj] > 1)
 			return vi_qfail(qc, "slab %#lx: held byte %lu is %u",
 					slab->base, obj, slab->held[obj]);
 		nheld += slab->held[obj];
@@ -200,14 +200,16 @@ static const char *vi_slabs(struct vmem_qcache *qc, struct vi_slab *slabs,
 static const char *vi_slabtab(struct vmem *vm, struct vmem_qcache *qc,
 			      struct vmem_slabtab *t)
 {
-	unsigned long i, j, used = 0, slots, mask;
+	unsigned long i, j, used = 0, bytes;
 
 	if (!t)
 		return qc->nslabs ? vi_qfail(qc, "%lu slabs and no table",
 					     qc->nslabs) : NULL;
-	slots = 1UL << t->bits;
-	mask = slots - 1;
-	for (i = 0; i < slots; i++) {
+	bytes = offsetof(struct vmem_slabtab, slot) +
+		t->nslots * sizeof(t->slot[0]);
+	if (bytes & (bytes - 1))
+		return vi_qfail(qc, "slab table of %lu bytes", bytes);
+	for (i = 0; i < t->nslots; i++) {
 		struct vmem_slab *slab = t->slot[i];
 
 		if (!slab)
@@ -217,15 +219,17 @@ static const char *vi_slabtab(struct vmem *vm, struct vmem_qcache *qc,
 			continue;
 		if (slab->base & (vm->slab_size - 1))
 			return vi_qfail(qc, "slab %#lx not aligned", slab->base);
-		for (j = hash_long(slab->base >> vm->slab_shift, t->bits);
-		     j != i; j = (j + 1) & mask)
+		for (j = reciprocal_scale(hash_long(slab->base >> vm->slab_shift,
+						    32), t->nslots);
+		     j != i; j = j + 1 < t->nslots ? j + 1 : 0)
 			if (!t->slot[j])
 				return vi_qfail(qc, "slab %#lx in slot %lu, past an empty slot %lu",
 						slab->base, i, j);
 	}
-	if (used != t->used || used > slots / 2)
+	/* Three quarters while a CPU could not grow it. */
+	if (used != t->used || 4 * used > 3 * t->nslots)
 		return vi_qfail(qc, "slab table: %lu slots used (counted %lu) of %lu",
-				used, t->used, slots);
+				used, t->used, t->nslots);
 	return NULL;
 }
 

@@ -686,6 +686,122 @@ static void test_stress(void)
 	       STRESS_THREADS);
 }
 
+/*
+ * The slab table under concurrency: threads allocate thousands of cached
+ * objects at once (four to a slab) and free them all, while a flusher
+ * purges the caches, so that tables grow, are filled without the lock and
+ * shrink while other CPUs file, remove and look up slabs.
+ */
+#define TABLE_THREADS	3
+#define TABLE_BURST	6000
+
+struct table_worker {
+	pthread_t thread;
+	int cpu;
+	unsigned long long rng;
+	struct vmem *vm;
+	unsigned long addr[TABLE_BURST];
+	long fails, rounds;
+};
+
+static void *table_worker_fn(void *arg)
+{
+	struct table_worker *w = arg;
+	unsigned long i, j, n, t;
+
+	shim_set_cpu(w->cpu);
+	while (!stopping()) {
+		n = 1 + vi_rnd(&w->rng, TABLE_BURST);
+		for (i = 0; i < n; i++)
+			if (vmem_alloc(w->vm, 1, VMEM_NOSLEEP, &w->addr[i])) {
+				w->fails++;
+				w->addr[i] = ~0UL;
+			}
+		for (i = n; i > 0; i--) {	/* in a random order */
+			j = vi_rnd(&w->rng, i);
+			t = w->addr[j];
+			w->addr[j] = w->addr[i - 1];
+			if (t != ~0UL)
+				vmem_free(w->vm, t, 1);
+		}
+		w->rounds++;
+	}
+	return NULL;
+}
+
+static unsigned long table_slots_max;
+
+/* Slots of the cache's table, under its lock. */
+static unsigned long table_slots(struct vmem *vm)
+{
+	struct vmem_qcache *qc = vm->qcache[0];
+	struct vmem_slabtab *t;
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&qc->lock, flags);
+	t = rcu_dereference_protected(qc->slabtab, true);
+	n = t ? t->nslots : 0;
+	spin_unlock_irqrestore(&qc->lock, flags);
+	return n;
+}
+
+static void *table_flusher_fn(void *arg)
+{
+	shim_set_cpu(SHIM_NR_CPUS - 1);
+	while (!stopping()) {
+		table_slots_max = max(table_slots_max, table_slots(arg));
+		vmem_qcache_purge(arg);
+		usleep(300);
+	}
+	return NULL;
+}
+
+static void test_slab_table(void)
+{
+	static struct table_worker w[TABLE_THREADS];
+	long warnings = shim_nwarn, rounds = 0, fails = 0;
+	pthread_t flusher;
+	struct vmem *vm;
+	int i;
+
+	vm = vmem_create("s-table", 1 << 20, 1 << 18, 1, NULL, NULL, NULL, 1,
+			 VMEM_SLEEP);
+	CHECK(vm && vm->slab_size == 4, "s-table: slabs of %lu",
+	      vm ? vm->slab_size : 0);
+	__atomic_store_n(&stress_stop, 0, __ATOMIC_SEQ_CST);
+	for (i = 0; i < TABLE_THREADS; i++) {
+		w[i].cpu = i;
+		w[i].rng = 0x7ab1e + i;
+		w[i].vm = vm;
+		pthread_create(&w[i].thread, NULL, table_worker_fn, &w[i]);
+	}
+	pthread_create(&flusher, NULL, table_flusher_fn, vm);
+	usleep(1500000);
+	__atomic_store_n(&stress_stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < TABLE_THREADS; i++) {
+		pthread_join(w[i].thread, NULL);
+		rounds += w[i].rounds;
+		fails += w[i].fails;
+	}
+	pthread_join(flusher, NULL);
+	/* 18000 objects at most live, 65536 quanta: none may fail. */
+	CHECK(!fails && shim_nwarn == warnings,
+	      "s-table: %ld failed allocations, %ld warnings: %s", fails,
+	      shim_nwarn - warnings, shim_last_warn);
+	vmem_qcache_purge(vm);
+	check_arena(vm);
+	CHECK(vmem_size(vm, VMEM_ALLOC) == 0 && !vm->qcache[0]->nslabs,
+	      "s-table: %lu left allocated, %lu slabs",
+	      vmem_size(vm, VMEM_ALLOC), vm->qcache[0]->nslabs);
+	/* Grown past a thousand slabs, back to the smallest once empty. */
+	CHECK(table_slots_max >= 4096 && table_slots(vm) < 64,
+	      "s-table: %lu slots at most, %lu at the end", table_slots_max,
+	      table_slots(vm));
+	vmem_destroy(vm);
+	printf("vmem_threads: slab table: %ld bursts on %d threads, up to %lu slots\n",
+	       rounds, TABLE_THREADS, table_slots_max);
+}
+
 /* Usage: vmem_threads [sleep|stress]: one part, or both. */
 int main(int argc, char **argv)
 {
@@ -701,6 +817,7 @@ int main(int argc, char **argv)
 		test_purge_once_per_arena();
 	}
 	if (strcmp(part, "sleep")) {
+		test_slab_table();
 		warnings = shim_nwarn;
 		test_stress();
 		CHECK(shim_nwarn == warnings, "the stress run warned: %s",

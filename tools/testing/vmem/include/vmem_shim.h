@@ -68,12 +68,14 @@ typedef unsigned int gfp_t;
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define BUILD_BUG_ON(c)		_Static_assert(!(c), #c)
 #define min(a, b)		((a) < (b) ? (a) : (b))
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp_t(t, v, lo, hi)	min((t)max((t)(v), (t)(lo)), (t)(hi))
 #define min_t(t, a, b)		min((t)(a), (t)(b))
 #define max_t(t, a, b)		max((t)(a), (t)(b))
 #define round_up(x, y)		((((x) - 1) | ((__typeof__(x))((y) - 1))) + 1)
+#define ALIGN(x, a)		(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define roundup(x, y)		((((x) + (y) - 1) / (y)) * (y))
 #define swap(a, b) \
 	do { typeof(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
@@ -485,9 +487,20 @@ static inline unsigned int bitmap_weight(const unsigned long *src,
 	return n;
 }
 
+__attribute__((noreturn)) void shim_bug(const char *what, const char *where);
+
+/* As the kernel's: 0 is undefined there (a shift by BITS_PER_LONG). */
 static inline unsigned long roundup_pow_of_two(unsigned long n)
 {
-	return n <= 1 ? 1 : 1UL << fls_long(n - 1);
+	if (!n)
+		shim_bug("roundup_pow_of_two(0)", __func__);
+	return n == 1 ? 1 : 1UL << fls_long(n - 1);
+}
+
+/* <linux/reciprocal_div.h>: @val scaled to [0, @ep_ro). */
+static inline u32 reciprocal_scale(u32 val, u32 ep_ro)
+{
+	return (u32)(((u64)val * ep_ro) >> 32);
 }
 
 /*
