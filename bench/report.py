@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-RECORD = re.compile(r"vmem_bench: ([IRMLSF]),(.*)$")
+RECORD = re.compile(r"vmem_bench: ([IRMLSKF]),(.*)$")
 SPLAT = re.compile(r"WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak|lockdep|"
                    r"circular locking|list_(add|del) corruption|"
                    r"vmem: .*(bad free|leaked)")
@@ -45,7 +45,7 @@ def order_key(name):
 
 
 def parse(path):
-    info, runs, mems, lats, srcs, fails = {}, [], [], [], [], []
+    info, runs, mems, lats, srcs, cliffs, fails = {}, [], [], [], [], [], []
     with open(path, errors="replace") as f:
         for line in f:
             if SPLAT.search(line) and not BENIGN.search(line):
@@ -77,11 +77,18 @@ def parse(path):
                     srcs.append(dict(phase=phase, n=int(n), live=int(live),
                                      imports=int(imp), releases=int(rel),
                                      iq=int(iq), pairs=int(pairs)))
+                elif kind == "K":
+                    _, name, fill, pairs, ns, nfail, filled = rest
+                    cliffs.append(dict(allocator=name, fill=int(fill),
+                                       ops=int(pairs), ns=int(ns),
+                                       fails=int(nfail),
+                                       filled=int(filled)))
                 elif kind == "F":
                     fails.append(rest)
             except ValueError:
                 fails.append(["unparsed"] + rest)
     info["srcs"] = srcs
+    info["cliffs"] = cliffs
     return info, runs, mems, lats, fails
 
 
@@ -241,11 +248,32 @@ def import_table(out, runs, srcs):
                     fmt_ns(per_op(c)) if c else "-"))
 
 
+def cliff_table(out, cliffs):
+    """ns a pair, and failed allocations per 1000 pairs, by fill."""
+    fills = sorted({c["fill"] for c in cliffs})
+    head = ["allocator"] + ["%g%% full" % (f / 10) for f in fills]
+    rows = []
+    for name in sorted({c["allocator"] for c in cliffs}, key=order_key):
+        row = [name]
+        for f in fills:
+            c = next((c for c in cliffs if c["allocator"] == name and
+                      c["fill"] == f), None)
+            row.append("%s (%.1f)%s" % (fmt_ns(per_op(c)),
+                                        c["fails"] * 1e3 / c["ops"],
+                                        "" if c["filled"] >= f else
+                                        " [fill stopped at %g%%]" %
+                                        (c["filled"] / 10))
+                       if c and c["ops"] else "-")
+        rows.append(row)
+    emit(out, head, rows)
+
+
 def verdict(ok):
     return "holds" if ok else "does NOT hold"
 
 
-def expectations(out, runs, mems, mp, cpus, lats=(), info_srcs=()):
+def expectations(out, runs, mems, mp, cpus, lats=(), info_srcs=(),
+                 cliffs=()):
     out.append("")
     out.append("Expectations of the issue (measured in this run):")
 
@@ -349,6 +377,19 @@ def expectations(out, runs, mems, mp, cpus, lats=(), info_srcs=()):
                     verdict(q <= 1.3), ctl))
 
 
+    # 8. Near exhaustion: no cliff before the arena is full.
+    def cliff(name, fill):
+        return next((c for c in cliffs if c["allocator"] == name and
+                     c["fill"] == fill), None)
+    for fill in (900, 990):
+        a, b = cliff("vmem-if-qc16", 500), cliff("vmem-if-qc16", fill)
+        if a and b:
+            q = per_op(b) / per_op(a)
+            out.append("  8. qc16 pairs at %g%% full vs 50%%: %s vs %s ns = "
+                       "%.2fx (<= 2x): %s" %
+                       (fill / 10, fmt_ns(per_op(b)), fmt_ns(per_op(a)), q,
+                        verdict(q <= 2)))
+
 def write_csv(path, env, runs):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
@@ -436,7 +477,7 @@ def main():
                          "qcache_max are served by the arena)"}.get(
                              info.get("qcache_active"), "?"),
                         info.get("seconds", "?"))]
-    if not runs and not lats:
+    if not runs and not lats and not info["cliffs"]:
         out.append("no results in %s" % args.log)
     for wl, size, ref, title in PANELS:
         if any(r["workload"] == wl and r["size"] == size for r in runs):
@@ -484,15 +525,20 @@ def main():
                    "fill, and per 1000 pairs after it" %
                    (info["srcs"][0]["iq"] // 1024))
         import_table(out, runs, info["srcs"])
+    if info["cliffs"]:
+        out.append("")
+        out.append("cliff: an arena of 2^16 quanta filled with 1-16 quanta; "
+                   "ns per pair (failed allocations per 1000 pairs)")
+        cliff_table(out, info["cliffs"])
     if lats:
         out.append("")
         out.append("lat: an arena tiled with 2 quanta allocated, 2 free, n "
                    "times; the longest call with interrupts off, in us "
                    "(the mean in brackets), of up to 64 calls")
         lat_table(out, lats)
-    if runs or lats:
+    if runs or lats or info["cliffs"]:
         expectations(out, runs, mems, mp, info.get("cpus"), lats,
-                     info["srcs"])
+                     info["srcs"], info["cliffs"])
     for f in fails:
         out.append(("problem: " if f[0].startswith("kernel log")
                     else "failed cell: ") + ",".join(f))
@@ -509,7 +555,7 @@ def main():
     with open(os.path.join(args.out, "report.txt"), "w") as f:
         f.write(text)
     sys.stdout.write(text)
-    return 0 if (runs or lats) and "seconds" in info else 1
+    return 0 if (runs or lats or info["cliffs"]) and "seconds" in info else 1
 
 
 if __name__ == "__main__":

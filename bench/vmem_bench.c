@@ -16,6 +16,10 @@
  *                                                   calls timed one by one
  *   vmem_bench: S,phase,n,live_bytes,imports,releases,import_quantum,pairs
  *                                                   a source's calls
+ *   vmem_bench: K,cliff,allocator,permille,pairs,ns,fails,filled
+ *                                                   pairs near exhaustion
+ *                                                   (filled: permille
+ *                                                   reached by the fill)
  *   vmem_bench: F,workload,allocator,n,error        a failed cell
  *
  * The allocators ("cells" of a workload each get an arena of their own):
@@ -49,6 +53,10 @@
  *          import quantum; n buffers of 1-8 pages spread over them, then
  *          pairs that free a random buffer and allocate one of a random
  *          size in the same child.
+ *   cliff  an arena of 2^16 quanta filled to 50%, 90%, 99% and 99.9% with
+ *          segments of 1-16 quanta, then pairs that free a random one and
+ *          allocate a random size (failures counted, not fatal): with and
+ *          without quantum caches.
  *   mp     one kthread per online CPU, bound to it, released together from
  *          a barrier, each keeping 32 segments of 1 to 8 quanta live in a
  *          ring on one shared arena; throughput over a fixed time, compared
@@ -113,10 +121,10 @@ static unsigned int mp_ms = 300;
 module_param(mp_ms, uint, 0444);
 MODULE_PARM_DESC(mp_ms, "Time of one multi-CPU run in milliseconds");
 
-static char *workloads = "frag,mixed,ids,mp,mem,cost,lat,import";
+static char *workloads = "frag,mixed,ids,mp,mem,cost,lat,import,cliff";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "Workloads to run: frag,mixed,ids,mp,mem,cost,lat,import");
+		 "Workloads to run: frag,mixed,ids,mp,mem,cost,lat,import,cliff");
 
 static char *allocators = "";
 module_param(allocators, charp, 0444);
@@ -1067,6 +1075,105 @@ static void bench_import(void)
 	}
 }
 
+/*
+ * === Workload cliff: pairs as the arena fills up ===
+ *
+ * An arena of BENCH_CLIFF_QUANTA quanta holds segments of 1-16 quanta (all
+ * of them cached sizes for vmem-if-qc16) that fill it to a given fraction;
+ * then pairs free a random one and allocate a random size in its slot.
+ * Near full, allocations fail now and then (counted: the slot stays empty
+ * until it is drawn again).  With quantum caches, a miss makes a magazine
+ * and a slab, or fails to, before the arena serves the request itself:
+ * the pairs should not slow down much before the arena is really full.
+ */
+
+#define BENCH_CLIFF_QUANTA	BIT(16)
+#define BENCH_CLIFF_MAX		16		/* quanta */
+
+static const unsigned int bench_cliff_fill[] = { 500, 900, 990, 999 };
+
+static void bench_cliff_cell(const struct bench_def *def, unsigned int fill,
+			     unsigned long *addr, u8 *sizes)
+{
+	unsigned long n = 0, used = 0, ops = 0, fails = 0, slot, k;
+	struct bench_ctx *c;
+	u64 t0, t, end;
+	u8 nq;
+
+	c = bench_cell_create("cliff", def, fill, BENCH_CLIFF_QUANTA);
+	if (!c)
+		return;
+	/*
+	 * Fill: the sizes of the table until the fraction is reached, or an
+	 * allocation fails (space the caches hold: VMEM_SLEEP would wait).
+	 */
+	while (used * 1000 < (u64)BENCH_CLIFF_QUANTA * fill) {
+		nq = 1 + tbl->slot[n & (BENCH_TBL - 1)] % BENCH_CLIFF_MAX;
+		if (bench_alloc(c, nq, &addr[n]))
+			break;
+		sizes[n++] = nq;
+		used += nq;
+	}
+	if (!n) {
+		pr_info("F,cliff,%s,%u,%d\n", def->name, fill, -ENOMEM);
+		goto out;
+	}
+	cond_resched();
+
+	t0 = ktime_get_ns();
+	end = t0 + (u64)cell_ms * NSEC_PER_MSEC;
+	do {
+		for (k = 0; k < 64; k++, ops++) {
+			slot = tbl->slot[(ops * 7919) & (BENCH_TBL - 1)] % n;
+			if (sizes[slot])
+				bench_free(c, addr[slot], sizes[slot]);
+			nq = 1 + tbl->slot[ops & (BENCH_TBL - 1)] %
+				 BENCH_CLIFF_MAX;
+			sizes[slot] = nq;
+			if (bench_alloc(c, nq, &addr[slot])) {
+				sizes[slot] = 0;
+				fails++;
+			}
+		}
+		t = ktime_get_ns();
+		cond_resched();
+	} while (t < end && ops < max_ops);
+	pr_info("K,cliff,%s,%u,%lu,%llu,%lu,%lu\n", def->name, fill, ops,
+		t - t0, fails, used * 1000 / BENCH_CLIFF_QUANTA);
+
+	while (n--)
+		if (sizes[n])
+			bench_free(c, addr[n], sizes[n]);
+out:
+	bench_cell_destroy(c);
+}
+
+static void bench_cliff(void)
+{
+	static const unsigned int defs[] = { BD_VMEM_IF, BD_VMEM_QC };
+	unsigned long *addr;
+	unsigned int i, j;
+	u8 *sizes;
+
+	addr = kvmalloc_array(BENCH_CLIFF_QUANTA, sizeof(*addr), GFP_KERNEL);
+	sizes = kvzalloc(BENCH_CLIFF_QUANTA, GFP_KERNEL);
+	if (!addr || !sizes) {
+		pr_info("F,cliff,-,0,%d\n", -ENOMEM);
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(bench_cliff_fill); i++)
+		for (j = 0; j < ARRAY_SIZE(defs); j++)
+			if (bench_def_usable(&bench_defs[defs[j]])) {
+				memset(sizes, 0, BENCH_CLIFF_QUANTA);
+				bench_cliff_cell(&bench_defs[defs[j]],
+						 bench_cliff_fill[i], addr,
+						 sizes);
+			}
+out:
+	kvfree(sizes);
+	kvfree(addr);
+}
+
 /* === Workloads mixed and ids: random replacement with n live === */
 
 static void bench_replace_cell(const char *wl, const struct bench_def *def,
@@ -1442,6 +1549,8 @@ static int __init vmem_bench_init(void)
 		bench_lat();
 	if (bench_want("import"))
 		bench_import();
+	if (bench_want("cliff"))
+		bench_cliff();
 
 	kvfree(tbl);
 	tbl = NULL;
