@@ -997,7 +997,8 @@ static void bench_import_cell(unsigned long n, unsigned long *addr, u8 *sizes,
 	}
 
 	for (i = 0; i < n; i++) {
-		sizes[i] = tbl->size[i & (BENCH_TBL - 1)];
+		/* 1-8 pages (tbl->size is 1-64 once mixed has run). */
+		sizes[i] = 1 + tbl->slot[i & (BENCH_TBL - 1)] % BENCH_MP_MAX;
 		ret = vmem_alloc(child[i % BENCH_IMPORT_CHILDREN],
 				 (unsigned long)sizes[i] << PAGE_SHIFT,
 				 VMEM_SLEEP, &addr[i]);
@@ -1022,7 +1023,8 @@ static void bench_import_cell(unsigned long n, unsigned long *addr, u8 *sizes,
 				  (unsigned long)sizes[slot] << PAGE_SHIFT);
 			live -= (unsigned long)sizes[slot] << PAGE_SHIFT;
 			sizes[slot] = 0;
-			nq = tbl->size[(ops * 7919) & (BENCH_TBL - 1)];
+			nq = 1 + tbl->slot[(ops * 7919) & (BENCH_TBL - 1)] %
+				 BENCH_MP_MAX;
 			ret = vmem_alloc(vm, nq << PAGE_SHIFT, VMEM_NOSLEEP,
 					 &addr[slot]);
 			if (ret)

@@ -19,7 +19,6 @@
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 #include <linux/vmem.h>
 
 /* Segment types: the public walk/size bits, so a typemask tests them. */

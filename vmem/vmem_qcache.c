@@ -154,15 +154,19 @@ static void vmem_depot_lock(struct vmem_qcache *qc)
  * not a power of two, so a probe starts at reciprocal_scale() of the hash.
  * When an insertion would pass half, a table sized for four times the
  * slabs is allocated and filled without the lock, under RCU, and published
- * with rcu_assign_pointer() if no slab came or went meanwhile (the cache's
- * @slabtab_gen), else filled again under the lock; the old table is freed
- * after a grace period and never written again, so a reader still probing
- * it finds what it held.  One CPU grows a table at a time; the others fill
- * it up to three quarters meanwhile, or fall back to the arena.  When slabs
- * go back to the arena and fewer than a sixteenth of the slots hold one, the
- * table shrinks the same way, if memory can be had without waiting: a
- * cache that once held a million slabs does not keep their table.  A table
- * is allocated with a cache's first slab and freed with the cache.
+ * with rcu_assign_pointer() if no slab was filed or removed meanwhile (the
+ * cache's @slabtab_gen); the old table is freed after a grace period and
+ * never written again, so a reader still probing it finds what it held.
+ * Nothing proportional to the table's size is done under the lock.  One
+ * CPU grows a table at a time; while it does, and when its growth failed
+ * (no memory, or slabs came or went), slabs are filed up to three quarters
+ * of the slots, the next slab tries to grow it again, and past three
+ * quarters a new slab is not made (the allocation falls back to the arena).
+ * When slabs go back to the arena and fewer than a sixteenth of the slots
+ * hold one, the table shrinks the same way, if memory can be had without
+ * waiting: a cache that once held a million slabs does not keep their
+ * table.  A table is allocated with a cache's first slab and freed with the
+ * cache.
  */
 
 #define VMEM_SLABTAB_MIN_BYTES	256
@@ -173,11 +177,12 @@ static unsigned long vmem_slabtab_bytes(unsigned long n)
 {
 	unsigned long bytes;
 
-	if (n > VMEM_SLABTAB_MAX_BYTES / 32)
+	if (n > VMEM_SLABTAB_MAX_BYTES / (4 * sizeof(struct vmem_slab *)))
 		return 0;
 	bytes = offsetof(struct vmem_slabtab, slot) +
 		4 * max(n, 1UL) * sizeof(struct vmem_slab *);
-	return max(VMEM_SLABTAB_MIN_BYTES, roundup_pow_of_two(bytes));
+	bytes = max(VMEM_SLABTAB_MIN_BYTES, roundup_pow_of_two(bytes));
+	return bytes <= VMEM_SLABTAB_MAX_BYTES ? bytes : 0;
 }
 
 static struct vmem_slabtab *vmem_slabtab_alloc(unsigned long bytes, gfp_t gfp)
@@ -276,42 +281,22 @@ static void vmem_slabtab_del(struct vmem_qcache *qc, struct vmem_slab *slab)
 }
 
 /*
- * Copy the slabs of @t into the empty table @nt, which has room for them.
- * Under RCU or the cache's lock.
+ * Copy the slabs of @t into the empty table @nt, up to half of its slots.
+ * Under RCU or the cache's lock.  False when they did not all fit (slabs
+ * came while the copy was made without the lock).
  */
-static void vmem_slabtab_copy(struct vmem_slabtab *t, struct vmem_slabtab *nt,
+static bool vmem_slabtab_copy(struct vmem_slabtab *t, struct vmem_slabtab *nt,
 			      unsigned int shift)
 {
 	struct vmem_slab *slab;
 	unsigned long i = 0;
 
-	while ((slab = vmem_slabtab_next(t, &i)))
+	while ((slab = vmem_slabtab_next(t, &i))) {
+		if (!vmem_slabtab_room(nt, 1, 2))
+			return false;
 		vmem_slabtab_add(nt, slab, shift);
-}
-
-/*
- * Fill @nt, allocated for at least @n slabs, from the cache's table without
- * the lock, then take the lock (@flags as spin_lock_irqsave() gives them).
- * True when @nt holds the slabs of the table it replaces; false when slabs
- * came or went meanwhile (or @nt is too small now), @nt then being empty.
- */
-static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
-			      unsigned long *flags)
-	__acquires(&qc->lock)
-{
-	unsigned int shift = qc->vm->slab_shift;
-	/* Every change up to this generation is seen by the copy. */
-	unsigned long gen = smp_load_acquire(&qc->slabtab_gen);
-
-	rcu_read_lock();
-	vmem_slabtab_copy(rcu_dereference(qc->slabtab), nt, shift);
-	rcu_read_unlock();
-	spin_lock_irqsave(&qc->lock, *flags);
-	if (qc->slabtab_gen == gen && 2 * nt->used < nt->nslots)
-		return true;
-	memset(nt->slot, 0, nt->nslots * sizeof(nt->slot[0]));
-	nt->used = 0;
-	return false;
+	}
+	return true;
 }
 
 /* Publish @nt, which holds the cache's slabs.  Under the cache's lock. */
@@ -327,53 +312,75 @@ static void vmem_slabtab_publish(struct vmem_qcache *qc,
 }
 
 /*
+ * Fill the empty table @nt from the cache's table without the lock, under
+ * RCU, take the lock (@flags as spin_lock_irqsave() gives them) and
+ * publish @nt if no slab was filed or removed meanwhile and, for a shrink,
+ * if the table is still too large and no CPU grows it.  Returns with the
+ * lock held; false when @nt was not published (it is the caller's to free,
+ * after dropping the lock: it was never seen).
+ */
+static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
+			      bool shrink, unsigned long *flags)
+	__acquires(&qc->lock)
+{
+	/* Every change up to this generation is seen by the copy. */
+	unsigned long gen = smp_load_acquire(&qc->slabtab_gen);
+	bool fits;
+
+	rcu_read_lock();
+	fits = vmem_slabtab_copy(rcu_dereference(qc->slabtab), nt,
+				 qc->vm->slab_shift);
+	rcu_read_unlock();
+	spin_lock_irqsave(&qc->lock, *flags);
+	if (!fits || qc->slabtab_gen != gen)
+		return false;
+	if (shrink && (qc->slabtab_growing ||
+		       qc->nslabs >= vmem_slabtab_of(qc)->nslots / 16))
+		return false;
+	vmem_slabtab_publish(qc, nt);
+	return true;
+}
+
+/*
  * File a new slab in the table, growing it if need be: the lock is then
  * dropped to allocate and fill a larger table (@flags as
- * spin_lock_irqsave() gave them) and taken again.  Under the cache's lock.
- * 0, or -ENOMEM with the slab not filed.
+ * spin_lock_irqsave() gave them) and taken again.  A growth that fails
+ * (no memory, or slabs came or went while the table was filled) leaves the
+ * table to fill up to three quarters; the next slab tries again.  Under
+ * the cache's lock.  0, or -ENOMEM with the slab not filed.
  */
 static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
 			  unsigned long *flags, gfp_t gfp)
 	__must_hold(&qc->lock)
 {
-	unsigned int shift = qc->vm->slab_shift;
 	struct vmem_slabtab *nt;
 	unsigned long bytes;
-	bool filled = false;
+	bool grown;
 
-	while (!vmem_slabtab_room(vmem_slabtab_of(qc), 1, 2)) {
-		/* Another CPU is growing it: up to three quarters meanwhile. */
-		if (qc->slabtab_growing)
-			goto crowded;
+	/* One CPU grows it at a time; the others fill it meanwhile. */
+	if (!vmem_slabtab_room(vmem_slabtab_of(qc), 1, 2) &&
+	    !qc->slabtab_growing) {
 		qc->slabtab_growing = true;
 		bytes = vmem_slabtab_bytes(qc->nslabs + 1);
 		spin_unlock_irqrestore(&qc->lock, *flags);
 		nt = vmem_slabtab_alloc(bytes, gfp);
 		if (nt) {
-			filled = vmem_slabtab_fill(qc, nt, flags);
-			/* Slabs came or went: filled again, under the lock. */
-			if (!filled &&
-			    vmem_slabtab_bytes(qc->nslabs + 1) <= bytes) {
-				vmem_slabtab_copy(vmem_slabtab_of(qc), nt, shift);
-				filled = true;
-			}
+			grown = vmem_slabtab_fill(qc, nt, false, flags);
 		} else {
+			grown = false;
 			spin_lock_irqsave(&qc->lock, *flags);
 		}
 		qc->slabtab_growing = false;
-		if (filled)
-			vmem_slabtab_publish(qc, nt);
-		else if (nt)
-			kvfree_rcu(nt, rcu);	/* too small now: again */
-		else
-			goto crowded;
+		if (nt && !grown) {
+			spin_unlock_irqrestore(&qc->lock, *flags);
+			kvfree(nt);
+			spin_lock_irqsave(&qc->lock, *flags);
+		}
 	}
-	goto file;
-crowded:
+	/* Nor is a first slab for which no table could be had. */
 	if (!vmem_slabtab_room(vmem_slabtab_of(qc), 3, 4))
 		return -ENOMEM;
-file:
-	vmem_slabtab_add(vmem_slabtab_of(qc), slab, shift);
+	vmem_slabtab_add(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
 	vmem_slabtab_changed(qc);
 	return 0;
 }
@@ -400,15 +407,10 @@ static void vmem_slabtab_shrink(struct vmem_qcache *qc)
 	nt = vmem_slabtab_alloc(bytes, GFP_NOWAIT);
 	if (!nt)
 		return;
-	/* The lock is taken in any case: the table may have changed. */
-	if (vmem_slabtab_fill(qc, nt, &flags) && !qc->slabtab_growing &&
-	    qc->nslabs < vmem_slabtab_of(qc)->nslots / 16) {
-		vmem_slabtab_publish(qc, nt);
+	if (vmem_slabtab_fill(qc, nt, true, &flags))
 		nt = NULL;
-	}
 	spin_unlock_irqrestore(&qc->lock, flags);
-	if (nt)
-		kvfree_rcu(nt, rcu);
+	kfree(nt);	/* never seen; from kzalloc() without waiting */
 }
 
 /* The slab of @addr, if any.  Under RCU or the cache's lock. */
@@ -1015,7 +1017,7 @@ unsigned long vmem_qcache_cached(struct vmem *vm)
  *
  * Context: Process context.
  * Return: 0, -ENOMEM, or -EINVAL if slabs would pass %VMEM_SLAB_OBJS_MAX
- * quanta (a bug of vmem).
+ * quanta (a bug of vmem, warned about; vmem_create() fails either way).
  */
 int vmem_qcache_init(struct vmem *vm, gfp_t gfp)
 {

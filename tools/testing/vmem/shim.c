@@ -3,7 +3,7 @@
  * The functions behind include/vmem_shim.h: the userspace stand-ins for the
  * kernel services that vmem/vmem_core.c and vmem/vmem_qcache.c use (printk,
  * preemption points, spinlocks, emulated CPUs and IPIs, the slab allocator
- * with fault injection, per-CPU memory, RCU frees, the XArray, wait queues,
+ * with fault injection, per-CPU memory, RCU frees, wait queues,
  * deferred work), and the environment hooks of the core.
  */
 #include <sched.h>
@@ -362,12 +362,16 @@ static bool shim_should_fail(void)
 	return fail;
 }
 
+bool (*shim_alloc_hook)(size_t size, gfp_t gfp);
+
 void *shim_alloc(size_t size, bool zero, gfp_t gfp)
 {
 	void *p;
 
 	if (gfp & GFP_KERNEL)
 		might_sleep();
+	if (shim_alloc_hook && shim_alloc_hook(size, gfp))
+		return NULL;
 	if (shim_should_fail())
 		return NULL;
 	p = zero ? calloc(1, size) : malloc(size);
@@ -430,134 +434,6 @@ void shim_rcu_barrier(void)
 		next = head->next;
 		shim_free(head->obj);
 	}
-}
-
-/* === XArray === */
-
-void xa_init_flags(struct xarray *xa, unsigned int flags)
-{
-	memset(xa, 0, sizeof(*xa));
-	shim_spin_init(&xa->xa_lock);
-}
-
-/* The first slot whose index is not below @index. */
-static unsigned long shim_xa_slot(struct xarray *xa, unsigned long index)
-{
-	unsigned long lo = 0, hi = xa->n;
-
-	while (lo < hi) {
-		unsigned long mid = lo + (hi - lo) / 2;
-
-		if (xa->index[mid] < index)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-void *xa_load(struct xarray *xa, unsigned long index)
-{
-	unsigned long flags, i;
-	void *entry = NULL;
-
-	spin_lock_irqsave(&xa->xa_lock, flags);
-	i = shim_xa_slot(xa, index);
-	if (i < xa->n && xa->index[i] == index)
-		entry = xa->entry[i];
-	spin_unlock_irqrestore(&xa->xa_lock, flags);
-	return entry;
-}
-
-void *__xa_store(struct xarray *xa, unsigned long index, void *entry,
-		 gfp_t gfp)
-{
-	unsigned long i;
-	void *old;
-
-	if (!shim_spin_held(&xa->xa_lock))
-		shim_bug("storing without the xa_lock", __func__);
-	i = shim_xa_slot(xa, index);
-	if (i < xa->n && xa->index[i] == index) {
-		old = xa->entry[i];
-		xa->entry[i] = entry;
-		return old;
-	}
-	if (xa->n == xa->cap) {
-		unsigned long cap = xa->cap ? 2 * xa->cap : 4;
-		unsigned long *nindex = shim_alloc(cap * sizeof(*nindex), false,
-						   0);
-		void **nentry = shim_alloc(cap * sizeof(*nentry), false, 0);
-
-		if (!nindex || !nentry) {
-			shim_free(nindex);
-			shim_free(nentry);
-			return XA_ERROR_NOMEM;
-		}
-		if (xa->n) {
-			memcpy(nindex, xa->index, xa->n * sizeof(*nindex));
-			memcpy(nentry, xa->entry, xa->n * sizeof(*nentry));
-		}
-		shim_free(xa->index);
-		shim_free(xa->entry);
-		xa->index = nindex;
-		xa->entry = nentry;
-		xa->cap = cap;
-	}
-	memmove(xa->index + i + 1, xa->index + i,
-		(xa->n - i) * sizeof(*xa->index));
-	memmove(xa->entry + i + 1, xa->entry + i,
-		(xa->n - i) * sizeof(*xa->entry));
-	xa->index[i] = index;
-	xa->entry[i] = entry;
-	xa->n++;
-	return NULL;
-}
-
-void *__xa_erase(struct xarray *xa, unsigned long index)
-{
-	unsigned long i;
-	void *old;
-
-	if (!shim_spin_held(&xa->xa_lock))
-		shim_bug("erasing without the xa_lock", __func__);
-	i = shim_xa_slot(xa, index);
-	if (i == xa->n || xa->index[i] != index)
-		return NULL;
-	old = xa->entry[i];
-	memmove(xa->index + i, xa->index + i + 1,
-		(xa->n - i - 1) * sizeof(*xa->index));
-	memmove(xa->entry + i, xa->entry + i + 1,
-		(xa->n - i - 1) * sizeof(*xa->entry));
-	xa->n--;
-	return old;
-}
-
-void *shim_xa_find(struct xarray *xa, unsigned long *index, bool after)
-{
-	unsigned long flags, i;
-	void *entry = NULL;
-
-	spin_lock_irqsave(&xa->xa_lock, flags);
-	if (!(after && *index == ULONG_MAX)) {
-		i = shim_xa_slot(xa, *index + after);
-		if (i < xa->n) {
-			*index = xa->index[i];
-			entry = xa->entry[i];
-		}
-	}
-	spin_unlock_irqrestore(&xa->xa_lock, flags);
-	return entry;
-}
-
-void xa_destroy(struct xarray *xa)
-{
-	shim_free(xa->index);
-	shim_free(xa->entry);
-	xa->index = NULL;
-	xa->entry = NULL;
-	xa->n = 0;
-	xa->cap = 0;
 }
 
 /* === Wait queues and fatal signals === */

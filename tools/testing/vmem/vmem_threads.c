@@ -731,8 +731,8 @@ static void *table_worker_fn(void *arg)
 
 static unsigned long table_slots_max;
 
-/* Slots of the cache's table, under its lock. */
-static unsigned long table_slots(struct vmem *vm)
+/* Slots of the first cache's table, under its lock. */
+static unsigned long vm_table_slots(struct vmem *vm)
 {
 	struct vmem_qcache *qc = vm->qcache[0];
 	struct vmem_slabtab *t;
@@ -749,7 +749,7 @@ static void *table_flusher_fn(void *arg)
 {
 	shim_set_cpu(SHIM_NR_CPUS - 1);
 	while (!stopping()) {
-		table_slots_max = max(table_slots_max, table_slots(arg));
+		table_slots_max = max(table_slots_max, vm_table_slots(arg));
 		vmem_qcache_purge(arg);
 		usleep(300);
 	}
@@ -794,12 +794,101 @@ static void test_slab_table(void)
 	      "s-table: %lu left allocated, %lu slabs",
 	      vmem_size(vm, VMEM_ALLOC), vm->qcache[0]->nslabs);
 	/* Grown past a thousand slabs, back to the smallest once empty. */
-	CHECK(table_slots_max >= 4096 && table_slots(vm) < 64,
+	CHECK(table_slots_max >= 4096 && vm_table_slots(vm) < 64,
 	      "s-table: %lu slots at most, %lu at the end", table_slots_max,
-	      table_slots(vm));
+	      vm_table_slots(vm));
 	vmem_destroy(vm);
 	printf("vmem_threads: slab table: %ld bursts on %d threads, up to %lu slots\n",
 	       rounds, TABLE_THREADS, table_slots_max);
+}
+
+/*
+ * Slabs filed by "another CPU" while a slab table is allocated for a shrink
+ * or a growth, more than the new table holds: the copy made without the
+ * lock must stop and the table must not be published.  The other CPU is
+ * played by an allocation hook.
+ */
+static struct vmem *race_vm;
+static unsigned long race_addr[3000];
+static gfp_t race_gfp;
+static bool race_armed;
+static unsigned long race_burst, race_fired;
+
+static bool race_hook(size_t size, gfp_t gfp)
+{
+	unsigned long i;
+
+	/* A table: at least 256 bytes, with the flags the path uses. */
+	if (!race_armed || size < 256 || (gfp & ~__GFP_NOWARN) != race_gfp)
+		return false;
+	race_armed = false;
+	for (i = 0; i < race_burst; i++)
+		if (vmem_alloc(race_vm, 1, VMEM_NOSLEEP, &race_addr[i]))
+			race_addr[i] = ~0UL;
+	race_fired++;
+	return false;
+}
+
+static void race_free_burst(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < race_burst; i++)
+		if (race_addr[i] != ~0UL)
+			vmem_free(race_vm, race_addr[i], 1);
+}
+
+static void test_slab_table_races(void)
+{
+	static unsigned long a[8000];
+	long warnings = shim_nwarn;
+	unsigned long i;
+
+	race_vm = vmem_create("s-race", 1 << 20, 1 << 18, 1, NULL, NULL,
+			      NULL, 1, VMEM_SLEEP);
+	shim_alloc_hook = race_hook;
+
+	/* A shrink: 2000 slabs, all but one released; 250 come meanwhile. */
+	for (i = 0; i < 8000; i++)
+		CHECK(!vmem_alloc(race_vm, 1, VMEM_NOSLEEP, &a[i]),
+		      "s-race: allocation %lu failed", i);
+	for (i = 1; i < 8000; i++)
+		vmem_free(race_vm, a[i], 1);
+	race_gfp = GFP_NOWAIT;
+	race_burst = 1000;
+	race_armed = true;
+	vmem_qcache_purge(race_vm);
+	check_arena(race_vm);
+	race_free_burst();
+
+	/*
+	 * A growth: slabs until one must grow the table; 500 more come while
+	 * its table is allocated, filed up to three quarters and the rest
+	 * from the arena.
+	 */
+	vmem_qcache_purge(race_vm);
+	race_gfp = GFP_ATOMIC;
+	race_burst = 2000;
+	race_armed = true;
+	for (i = 0; race_fired < 2 && i < 7998; i++)
+		CHECK(!vmem_alloc(race_vm, 1, VMEM_NOSLEEP, &a[1 + i]),
+		      "s-race: allocation %lu failed", i);
+	race_armed = false;
+	check_arena(race_vm);
+	race_free_burst();
+	while (i--)
+		vmem_free(race_vm, a[1 + i], 1);
+	vmem_free(race_vm, a[0], 1);
+
+	shim_alloc_hook = NULL;
+	CHECK(race_fired == 2 && shim_nwarn == warnings,
+	      "s-race: %lu races played, %ld warnings: %s", race_fired,
+	      shim_nwarn - warnings, shim_last_warn);
+	vmem_qcache_purge(race_vm);
+	check_arena(race_vm);
+	CHECK(vmem_size(race_vm, VMEM_ALLOC) == 0, "s-race: %lu left",
+	      vmem_size(race_vm, VMEM_ALLOC));
+	vmem_destroy(race_vm);
 }
 
 /* Usage: vmem_threads [sleep|stress]: one part, or both. */
@@ -808,6 +897,8 @@ int main(int argc, char **argv)
 	const char *part = argc > 1 ? argv[1] : "";
 	long warnings;
 
+	/* A probe or a wait that never ends fails the run instead of hanging. */
+	alarm(300);
 	if (vmem_core_init())
 		return 2;
 	if (strcmp(part, "stress")) {
@@ -818,6 +909,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(part, "sleep")) {
 		test_slab_table();
+		test_slab_table_races();
 		warnings = shim_nwarn;
 		test_stress();
 		CHECK(shim_nwarn == warnings, "the stress run warned: %s",

@@ -628,6 +628,12 @@ struct mutex {
 extern long shim_allocs_live;
 extern unsigned long shim_nallocs;
 extern unsigned long shim_fail_after;
+/*
+ * Called first by every allocation, where a test plays another CPU that
+ * acts while this one allocates (no lock of vmem's is held there, or it
+ * would not allocate); true fails the allocation.
+ */
+extern bool (*shim_alloc_hook)(size_t size, gfp_t gfp);
 extern unsigned long shim_fail_rate;
 extern unsigned long long shim_fail_seed;
 extern long shim_faults;
@@ -735,38 +741,6 @@ void shim_kfree_rcu(void *obj, struct rcu_head *head);
 #define rcu_dereference_protected(p, c)	(p)
 #define rcu_assign_pointer(p, v)	__atomic_store_n(&(p), v, __ATOMIC_RELEASE)
 void shim_rcu_barrier(void);
-
-/*
- * XArray: a sorted array under the xarray's lock.  Lookups take the lock
- * themselves, standing in for RCU.
- */
-#define XA_FLAGS_LOCK_IRQ	1U
-struct xarray {
-	spinlock_t xa_lock;
-	unsigned long n, cap;
-	unsigned long *index;
-	void **entry;
-};
-
-#define XA_ERROR_NOMEM		((void *)(-ENOMEM * 4L + 2))
-void xa_init_flags(struct xarray *xa, unsigned int flags);
-void *xa_load(struct xarray *xa, unsigned long index);
-void *__xa_store(struct xarray *xa, unsigned long index, void *entry,
-		 gfp_t gfp);
-void *__xa_erase(struct xarray *xa, unsigned long index);
-void *shim_xa_find(struct xarray *xa, unsigned long *index, bool after);
-void xa_destroy(struct xarray *xa);
-static inline int xa_err(void *entry)
-{
-	return entry == XA_ERROR_NOMEM ? -ENOMEM : 0;
-}
-
-#define xa_lock_irqsave(xa, flags)	spin_lock_irqsave(&(xa)->xa_lock, flags)
-#define xa_unlock_irqrestore(xa, flags)	\
-	spin_unlock_irqrestore(&(xa)->xa_lock, flags)
-#define xa_for_each(xa, idx, ent)					\
-	for ((idx) = 0, (ent) = shim_xa_find(xa, &(idx), false); (ent);	\
-	     (ent) = shim_xa_find(xa, &(idx), true))
 
 /*
  * Wait queues: a mutex and a condition variable.  A task that waits with
