@@ -62,6 +62,9 @@
  * and the smallest object is one quantum.
  */
 #define VMEM_SLAB_OBJS_MAX	(4 * VMEM_QCACHE_MAX)
+/* Slabs filed or removed while a slab table is copied, at most. */
+#define VMEM_SLABTAB_LOG	16
+
 /* In vmem_qcache.obj_of[], a quantum where no object starts. */
 #define VMEM_NO_OBJ		0xff
 
@@ -325,7 +328,12 @@ struct vmem_qcache_cpu {
  * @slab_bytes: Bytes of the arena held as slabs.
  * @slabtab: The slabs by base; %NULL until the first one.
  * @slabtab_gen: Changes of @slabtab and of its slots (under @lock).
- * @slabtab_growing: A CPU allocates a larger @slabtab (under @lock).
+ * @slabtab_resizing: A CPU makes a new @slabtab, larger, smaller or the
+ *                    same without tombstones; one at a time (under @lock).
+ * @slabtab_logging: It copies @slabtab without the lock: slabs filed and
+ *                   removed meanwhile are logged (under @lock).
+ * @slabtab_nlog: Changes logged, in @slabtab_log up to its size (a slab,
+ *                the low bit set for one removed).
  * @obj_of: Per quantum of a slab, the object that starts there, or
  *          %VMEM_NO_OBJ: a free finds its object without a division.
  * @cpu: Per-CPU magazines.
@@ -346,7 +354,10 @@ struct vmem_qcache {
 	unsigned long slab_bytes;
 	struct vmem_slabtab __rcu *slabtab;
 	unsigned long slabtab_gen;
-	bool slabtab_growing;
+	bool slabtab_resizing;
+	bool slabtab_logging;
+	unsigned int slabtab_nlog;
+	unsigned long slabtab_log[VMEM_SLABTAB_LOG];
 	u8 obj_of[VMEM_SLAB_OBJS_MAX];
 	struct vmem_qcache_cpu __percpu *cpu;
 };

@@ -154,14 +154,16 @@ static void vmem_depot_lock(struct vmem_qcache *qc)
  * not a power of two, so a probe starts at reciprocal_scale() of the hash.
  * When an insertion would pass half, a table sized for four times the
  * slabs is allocated and filled without the lock, under RCU, and published
- * with rcu_assign_pointer() if no slab was filed or removed meanwhile (the
- * cache's @slabtab_gen); the old table is freed after a grace period and
- * never written again, so a reader still probing it finds what it held.
- * Nothing proportional to the table's size is done under the lock.  One
- * CPU grows a table at a time; while it does, and when its growth failed
- * (no memory, or slabs came or went), slabs are filed up to three quarters
- * of the slots, the next slab tries to grow it again, and past three
- * quarters a new slab is not made (the allocation falls back to the arena).
+ * with rcu_assign_pointer(): at once if no slab was filed or removed
+ * meanwhile (the cache's @slabtab_gen), or once the few that were, logged
+ * under the lock, are applied to it.  The old table is freed after a grace
+ * period and never written again, so a reader still probing it finds what
+ * it held.  Nothing proportional to the table's size is done under the
+ * lock.  One CPU resizes a table at a time; while it does, and when its
+ * growth failed (no memory, or more slabs came or went than the log
+ * holds), slabs are filed up to three quarters of the slots, the next slab
+ * tries to grow it again, and past three quarters a new slab is not filed
+ * (it goes back, and the allocation falls back to the arena).
  * When slabs go back to the arena and fewer than a sixteenth of the slots
  * hold one, the table shrinks the same way, if memory can be had without
  * waiting: a cache that once held a million slabs does not keep their
@@ -254,36 +256,88 @@ static void vmem_slabtab_add(struct vmem_slabtab *t, struct vmem_slab *slab,
 }
 
 /*
- * A slab was filed or removed, or the table replaced: a table filled
- * without the lock from an older one cannot be published.  Release: a
- * filler that reads the new generation sees the change.
+ * A slab was filed or removed, or the table replaced: a copy of the table
+ * made without the lock meanwhile is out of date.  Under the lock.
  */
 static void vmem_slabtab_changed(struct vmem_qcache *qc)
 {
 	lockdep_assert_held(&qc->lock);
-	/* Pairs with smp_load_acquire() in vmem_slabtab_fill(). */
-	smp_store_release(&qc->slabtab_gen, qc->slabtab_gen + 1);
+	qc->slabtab_gen++;
+}
+
+/* Leave a tombstone where @slab is in @t, if it is there. */
+static void vmem_slabtab_tomb(struct vmem_slabtab *t, struct vmem_slab *slab,
+			      unsigned int shift)
+{
+	struct vmem_slab *cur;
+	unsigned long i;
+
+	for (i = vmem_slabtab_first(t, slab->base, shift);
+	     (cur = rcu_dereference_protected(t->slot[i], true)) != slab;
+	     i = i + 1 < t->nslots ? i + 1 : 0)
+		if (!cur)
+			return;
+	RCU_INIT_POINTER(t->slot[i], VMEM_SLAB_TOMB);
+}
+
+/*
+ * While a CPU copies the table for a growth, slabs filed (@gone false) and
+ * removed are logged, for it to apply to its copy: a copy made without the
+ * lock while slabs come and go is published all the same.  Past
+ * VMEM_SLABTAB_LOG changes the log overflows and that growth fails.  Under
+ * the lock.
+ */
+static void vmem_slabtab_log(struct vmem_qcache *qc, struct vmem_slab *slab,
+			     bool gone)
+{
+	if (!qc->slabtab_logging || qc->slabtab_nlog > VMEM_SLABTAB_LOG)
+		return;
+	if (qc->slabtab_nlog < VMEM_SLABTAB_LOG)
+		qc->slabtab_log[qc->slabtab_nlog] = (unsigned long)slab | gone;
+	qc->slabtab_nlog++;
 }
 
 /* Leave a tombstone where @slab was.  Under the cache's lock. */
 static void vmem_slabtab_del(struct vmem_qcache *qc, struct vmem_slab *slab)
 {
-	struct vmem_slabtab *t = vmem_slabtab_of(qc);
-	unsigned long i;
-
 	lockdep_assert_held(&qc->lock);
-	for (i = vmem_slabtab_first(t, slab->base, qc->vm->slab_shift);
-	     rcu_dereference_protected(t->slot[i], true) != slab;
-	     i = i + 1 < t->nslots ? i + 1 : 0)
-		;
-	RCU_INIT_POINTER(t->slot[i], VMEM_SLAB_TOMB);
+	vmem_slabtab_tomb(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
+	vmem_slabtab_log(qc, slab, true);
 	vmem_slabtab_changed(qc);
 }
 
 /*
+ * Apply the log to @nt, a copy of the table made while it was kept: slabs
+ * removed are taken out of it, slabs filed put in unless the copy has them.
+ * Under the lock, and under the RCU read lock taken when logging began, so
+ * that no slab removed since is freed yet.  False when the log overflowed
+ * or @nt is too full.
+ */
+static bool vmem_slabtab_replay(struct vmem_qcache *qc,
+				struct vmem_slabtab *nt)
+{
+	unsigned int shift = qc->vm->slab_shift, i;
+	struct vmem_slab *slab;
+
+	if (qc->slabtab_nlog > VMEM_SLABTAB_LOG)
+		return false;
+	for (i = 0; i < qc->slabtab_nlog; i++) {
+		slab = (struct vmem_slab *)(qc->slabtab_log[i] & ~1UL);
+		if (qc->slabtab_log[i] & 1) {
+			vmem_slabtab_tomb(nt, slab, shift);
+		} else if (!vmem_slabtab_find(nt, slab->base, shift)) {
+			if (!vmem_slabtab_room(nt, 1, 2))
+				return false;
+			vmem_slabtab_add(nt, slab, shift);
+		}
+	}
+	return true;
+}
+
+/*
  * Copy the slabs of @t into the empty table @nt, up to half of its slots.
- * Under RCU or the cache's lock.  False when they did not all fit (slabs
- * came while the copy was made without the lock).
+ * Under RCU, without the lock.  False when they did not all fit (slabs
+ * came while the copy was made).
  */
 static bool vmem_slabtab_copy(struct vmem_slabtab *t, struct vmem_slabtab *nt,
 			      unsigned int shift)
@@ -313,41 +367,47 @@ static void vmem_slabtab_publish(struct vmem_qcache *qc,
 
 /*
  * Fill the empty table @nt from the cache's table without the lock, under
- * RCU, take the lock (@flags as spin_lock_irqsave() gives them) and
- * publish @nt if no slab was filed or removed meanwhile and, for a shrink,
- * if the table is still too large and no CPU grows it.  Returns with the
- * lock held; false when @nt was not published (it is the caller's to free,
- * after dropping the lock: it was never seen).
+ * RCU (@flags as spin_lock_irqsave() gave them), take the lock again and
+ * publish @nt if no slab was filed or removed meanwhile, or, for a growth,
+ * once the changes logged meanwhile are applied to it; for a shrink, only
+ * if the table is still too large.  The caller has set @slabtab_resizing.
+ * Called and returns with the lock held; false when @nt was not published
+ * (the caller frees it after dropping the lock: it was never seen).
  */
 static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
 			      bool shrink, unsigned long *flags)
-	__acquires(&qc->lock)
+	__must_hold(&qc->lock)
 {
-	/* Every change up to this generation is seen by the copy. */
-	unsigned long gen = smp_load_acquire(&qc->slabtab_gen);
-	bool fits;
+	unsigned long gen = qc->slabtab_gen;
+	bool done;
 
+	/* Slabs removed from here on are not freed before the log is applied. */
 	rcu_read_lock();
-	fits = vmem_slabtab_copy(rcu_dereference(qc->slabtab), nt,
+	qc->slabtab_nlog = 0;
+	qc->slabtab_logging = !shrink;
+	spin_unlock_irqrestore(&qc->lock, *flags);
+	done = vmem_slabtab_copy(rcu_dereference(qc->slabtab), nt,
 				 qc->vm->slab_shift);
-	rcu_read_unlock();
 	spin_lock_irqsave(&qc->lock, *flags);
-	if (!fits || qc->slabtab_gen != gen)
-		return false;
-	if (shrink && (qc->slabtab_growing ||
-		       qc->nslabs >= vmem_slabtab_of(qc)->nslots / 16))
-		return false;
-	vmem_slabtab_publish(qc, nt);
-	return true;
+	qc->slabtab_logging = false;
+	/* At most VMEM_SLABTAB_LOG probes: bounded under the lock. */
+	if (done && qc->slabtab_gen != gen)
+		done = !shrink && vmem_slabtab_replay(qc, nt);
+	if (done && shrink)
+		done = qc->nslabs < vmem_slabtab_of(qc)->nslots / 16;
+	if (done)
+		vmem_slabtab_publish(qc, nt);
+	rcu_read_unlock();
+	return done;
 }
 
 /*
  * File a new slab in the table, growing it if need be: the lock is then
  * dropped to allocate and fill a larger table (@flags as
  * spin_lock_irqsave() gave them) and taken again.  A growth that fails
- * (no memory, or slabs came or went while the table was filled) leaves the
- * table to fill up to three quarters; the next slab tries again.  Under
- * the cache's lock.  0, or -ENOMEM with the slab not filed.
+ * (no memory, or too many slabs came or went while the table was filled)
+ * leaves the table to fill up to three quarters; the next slab tries
+ * again.  Under the cache's lock.  0, or -ENOMEM with the slab not filed.
  */
 static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
 			  unsigned long *flags, gfp_t gfp)
@@ -357,30 +417,27 @@ static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
 	unsigned long bytes;
 	bool grown;
 
-	/* One CPU grows it at a time; the others fill it meanwhile. */
+	/* One CPU resizes it at a time; the others fill it meanwhile. */
 	if (!vmem_slabtab_room(vmem_slabtab_of(qc), 1, 2) &&
-	    !qc->slabtab_growing) {
-		qc->slabtab_growing = true;
+	    !qc->slabtab_resizing) {
+		qc->slabtab_resizing = true;
 		bytes = vmem_slabtab_bytes(qc->nslabs + 1);
 		spin_unlock_irqrestore(&qc->lock, *flags);
 		nt = vmem_slabtab_alloc(bytes, gfp);
-		if (nt) {
-			grown = vmem_slabtab_fill(qc, nt, false, flags);
-		} else {
-			grown = false;
-			spin_lock_irqsave(&qc->lock, *flags);
-		}
-		qc->slabtab_growing = false;
+		spin_lock_irqsave(&qc->lock, *flags);
+		grown = nt && vmem_slabtab_fill(qc, nt, false, flags);
+		qc->slabtab_resizing = false;
 		if (nt && !grown) {
 			spin_unlock_irqrestore(&qc->lock, *flags);
 			kvfree(nt);
 			spin_lock_irqsave(&qc->lock, *flags);
 		}
 	}
-	/* Nor is a first slab for which no table could be had. */
+	/* Past three quarters, or without a table, it is not filed. */
 	if (!vmem_slabtab_room(vmem_slabtab_of(qc), 3, 4))
 		return -ENOMEM;
 	vmem_slabtab_add(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
+	vmem_slabtab_log(qc, slab, false);
 	vmem_slabtab_changed(qc);
 	return 0;
 }
@@ -407,8 +464,14 @@ static void vmem_slabtab_shrink(struct vmem_qcache *qc)
 	nt = vmem_slabtab_alloc(bytes, GFP_NOWAIT);
 	if (!nt)
 		return;
-	if (vmem_slabtab_fill(qc, nt, true, &flags))
-		nt = NULL;
+	spin_lock_irqsave(&qc->lock, flags);
+	/* One resize at a time: a growth's log is its own. */
+	if (!qc->slabtab_resizing) {
+		qc->slabtab_resizing = true;
+		if (vmem_slabtab_fill(qc, nt, true, &flags))
+			nt = NULL;
+		qc->slabtab_resizing = false;
+	}
 	spin_unlock_irqrestore(&qc->lock, flags);
 	kfree(nt);	/* never seen; from kzalloc() without waiting */
 }

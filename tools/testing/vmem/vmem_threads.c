@@ -829,6 +829,29 @@ static bool race_hook(size_t size, gfp_t gfp)
 	return false;
 }
 
+/* Another CPU during a growth's copy: files slabs, and takes some back. */
+static bool copy_hook_done;
+static __thread bool in_copy_hook;
+
+static void copy_hook(spinlock_t *l, bool irq)
+{
+	struct vmem_qcache *qc = race_vm->qcache[0];
+	unsigned long i;
+
+	if (copy_hook_done || in_copy_hook || l != &qc->lock ||
+	    !__atomic_load_n(&qc->slabtab_logging, __ATOMIC_RELAXED))
+		return;
+	in_copy_hook = true;
+	copy_hook_done = true;
+	race_burst = 8;
+	for (i = 0; i < race_burst; i++)
+		if (vmem_alloc(race_vm, 1, VMEM_NOSLEEP, &race_addr[i]))
+			race_addr[i] = ~0UL;
+	/* Slabs wholly in magazines go back: removed from the table. */
+	vmem_qcache_purge(race_vm);
+	in_copy_hook = false;
+}
+
 static void race_free_burst(void)
 {
 	unsigned long i;
@@ -842,7 +865,7 @@ static void test_slab_table_races(void)
 {
 	static unsigned long a[8000];
 	long warnings = shim_nwarn;
-	unsigned long i;
+	unsigned long i, slots;
 
 	race_vm = vmem_create("s-race", 1 << 20, 1 << 18, 1, NULL, NULL,
 			      NULL, 1, VMEM_SLEEP);
@@ -881,6 +904,27 @@ static void test_slab_table_races(void)
 	vmem_free(race_vm, a[0], 1);
 
 	shim_alloc_hook = NULL;
+
+	/*
+	 * Slabs filed and removed while a growth copies the table without
+	 * the lock, fewer than its log holds: the growth is published all
+	 * the same, with them applied.
+	 */
+	vmem_qcache_purge(race_vm);
+	slots = vm_table_slots(race_vm);
+	shim_spin_lock_hook = copy_hook;
+	for (i = 0; !copy_hook_done && i < 7998; i++)
+		CHECK(!vmem_alloc(race_vm, 1, VMEM_NOSLEEP, &a[1 + i]),
+		      "s-race: allocation %lu failed", i);
+	shim_spin_lock_hook = NULL;
+	CHECK(copy_hook_done && vm_table_slots(race_vm) > slots,
+	      "s-race: changes during the copy: %lu slots, %lu before",
+	      vm_table_slots(race_vm), slots);
+	check_arena(race_vm);
+	race_free_burst();
+	while (i--)
+		vmem_free(race_vm, a[1 + i], 1);
+
 	CHECK(race_fired == 2 && shim_nwarn == warnings,
 	      "s-race: %lu races played, %ld warnings: %s", race_fired,
 	      shim_nwarn - warnings, shim_last_warn);
