@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-RECORD = re.compile(r"vmem_bench: ([IRMLSKF]),(.*)$")
+RECORD = re.compile(r"vmem_bench: ([IRMLSKPF]),(.*)$")
 SPLAT = re.compile(r"WARNING:|BUG:|Oops|KASAN|UBSAN|kmemleak|lockdep|"
                    r"circular locking|list_(add|del) corruption|"
                    r"vmem: .*(bad free|leaked)")
@@ -46,6 +46,7 @@ def order_key(name):
 
 def parse(path):
     info, runs, mems, lats, srcs, cliffs, fails = {}, [], [], [], [], [], []
+    steps = []
     with open(path, errors="replace") as f:
         for line in f:
             if SPLAT.search(line) and not BENIGN.search(line):
@@ -83,12 +84,16 @@ def parse(path):
                                        ops=int(pairs), ns=int(ns),
                                        fails=int(nfail),
                                        filled=int(filled)))
+                elif kind == "P":
+                    _, step, iters, ns = rest
+                    steps.append((step, int(ns) / int(iters)))
                 elif kind == "F":
                     fails.append(rest)
             except ValueError:
                 fails.append(["unparsed"] + rest)
     info["srcs"] = srcs
     info["cliffs"] = cliffs
+    info["steps"] = steps
     return info, runs, mems, lats, fails
 
 
@@ -525,6 +530,22 @@ def main():
                    "fill, and per 1000 pairs after it" %
                    (info["srcs"][0]["iq"] // 1024))
         import_table(out, runs, info["srcs"])
+    if info["steps"]:
+        out.append("")
+        out.append("steps: the primitives of a cached pair (two magazine "
+                   "locks, one RCU read lock, one xchg), ns each; the pairs "
+                   "themselves, for the split:")
+        loop = dict(info["steps"]).get("loop", 0)
+        for step, ns in info["steps"]:
+            out.append("  %-28s %8s%s" % (step, fmt_ns(ns),
+                                          "" if step == "loop" else
+                                          " (%s net of the loop)" %
+                                          fmt_ns(ns - loop)))
+        for name in ("vmem-if-qc16", "iova-fast", "vmem-if"):
+            r = find(runs, "frag", name, 1000, 1)
+            if r:
+                out.append("  %-28s %8s" % ("pair " + name + " (frag, 1)",
+                                            fmt_ns(per_op(r))))
     if info["cliffs"]:
         out.append("")
         out.append("cliff: an arena of 2^16 quanta filled with 1-16 quanta; "

@@ -20,6 +20,7 @@
  *                                                   pairs near exhaustion
  *                                                   (filled: permille
  *                                                   reached by the fill)
+ *   vmem_bench: P,steps,step,iterations,ns          one step, repeated
  *   vmem_bench: F,workload,allocator,n,error        a failed cell
  *
  * The allocators ("cells" of a workload each get an arena of their own):
@@ -57,6 +58,10 @@
  *          segments of 1-16 quanta, then pairs that free a random one and
  *          allocate a random size (failures counted, not fatal): with and
  *          without quantum caches.
+ *   steps  the kernel primitives a cached pair is made of, each timed in a
+ *          loop: local_irq_save/restore, spin_lock_irqsave/unlock,
+ *          rcu_read_lock/unlock, xchg() of a byte; what the pair itself
+ *          costs is in frag and cost.
  *   mp     one kthread per online CPU, bound to it, released together from
  *          a barrier, each keeping 32 segments of 1 to 8 quanta live in a
  *          ring on one shared arena; throughput over a fixed time, compared
@@ -90,9 +95,11 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/rcupdate.h>
 #include <linux/reboot.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/trace_events.h>
 #include <linux/utsname.h>
 #include <linux/vmalloc.h>
@@ -121,10 +128,10 @@ static unsigned int mp_ms = 300;
 module_param(mp_ms, uint, 0444);
 MODULE_PARM_DESC(mp_ms, "Time of one multi-CPU run in milliseconds");
 
-static char *workloads = "frag,mixed,ids,mp,mem,cost,lat,import,cliff";
+static char *workloads = "frag,mixed,ids,mp,mem,cost,lat,import,cliff,steps";
 module_param(workloads, charp, 0444);
 MODULE_PARM_DESC(workloads,
-		 "Workloads to run: frag,mixed,ids,mp,mem,cost,lat,import,cliff");
+		 "Workloads to run: frag,mixed,ids,mp,mem,cost,lat,import,cliff,steps");
 
 static char *allocators = "";
 module_param(allocators, charp, 0444);
@@ -1176,6 +1183,76 @@ out:
 	kvfree(addr);
 }
 
+/*
+ * === Workload steps: what a cached pair is made of ===
+ *
+ * A cached alloc/free pair takes its CPU's magazine lock twice (interrupts
+ * saved and disabled around it), the RCU read lock once (the free's slab
+ * lookup) and does one xchg() (the free's held byte); the rest is plain
+ * loads and stores.  Each primitive is timed here in a loop of its own, in
+ * the same kernel, to split the pair into its steps where no profiler
+ * reaches (a stock kernel under qemu).
+ */
+
+#define BENCH_STEP_ITERS	BIT(20)
+
+static DEFINE_SPINLOCK(bench_step_lock);
+static u8 bench_step_byte;
+
+enum bench_step_kind { BSK_LOOP, BSK_IRQ, BSK_SPIN, BSK_RCU, BSK_XCHG };
+
+static const char *const bench_step_names[] = {
+	[BSK_LOOP] = "loop",
+	[BSK_IRQ] = "local_irq_save+restore",
+	[BSK_SPIN] = "spin_lock_irqsave+unlock",
+	[BSK_RCU] = "rcu_read_lock+unlock",
+	[BSK_XCHG] = "WRITE_ONCE+xchg of a byte",
+};
+
+static noinline void bench_step_one(enum bench_step_kind k)
+{
+	unsigned long flags;
+
+	switch (k) {
+	case BSK_LOOP:
+		barrier();
+		break;
+	case BSK_IRQ:
+		local_irq_save(flags);
+		local_irq_restore(flags);
+		break;
+	case BSK_SPIN:
+		spin_lock_irqsave(&bench_step_lock, flags);
+		spin_unlock_irqrestore(&bench_step_lock, flags);
+		break;
+	case BSK_RCU:
+		rcu_read_lock();
+		rcu_read_unlock();
+		break;
+	case BSK_XCHG:
+		WRITE_ONCE(bench_step_byte, 1);
+		if (!xchg(&bench_step_byte, 0))
+			WRITE_ONCE(bench_step_byte, 2);
+		break;
+	}
+}
+
+static void bench_steps(void)
+{
+	unsigned int k;
+	unsigned long i;
+	u64 t0;
+
+	for (k = 0; k < ARRAY_SIZE(bench_step_names); k++) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < BENCH_STEP_ITERS; i++)
+			bench_step_one(k);
+		pr_info("P,steps,%s,%lu,%llu\n", bench_step_names[k],
+			BENCH_STEP_ITERS, ktime_get_ns() - t0);
+		cond_resched();
+	}
+}
+
 /* === Workloads mixed and ids: random replacement with n live === */
 
 static void bench_replace_cell(const char *wl, const struct bench_def *def,
@@ -1553,6 +1630,8 @@ static int __init vmem_bench_init(void)
 		bench_import();
 	if (bench_want("cliff"))
 		bench_cliff();
+	if (bench_want("steps"))
+		bench_steps();
 
 	kvfree(tbl);
 	tbl = NULL;

@@ -332,8 +332,8 @@ struct vmem_qcache_cpu {
  *                    same without tombstones; one at a time (under @lock).
  * @slabtab_logging: It copies @slabtab without the lock: slabs filed and
  *                   removed meanwhile are logged (under @lock).
- * @slabtab_nlog: Changes logged, in @slabtab_log up to its size (a slab,
- *                the low bit set for one removed).
+ * @slabtab_nlog: Changes logged, in @slabtab_log up to its size.
+ * @slabtab_log: The changes: a slab, the low bit set for one removed.
  * @obj_of: Per quantum of a slab, the object that starts there, or
  *          %VMEM_NO_OBJ: a free finds its object without a division.
  * @cpu: Per-CPU magazines.

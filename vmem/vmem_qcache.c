@@ -265,8 +265,8 @@ static void vmem_slabtab_changed(struct vmem_qcache *qc)
 	qc->slabtab_gen++;
 }
 
-/* Leave a tombstone where @slab is in @t, if it is there. */
-static void vmem_slabtab_tomb(struct vmem_slabtab *t, struct vmem_slab *slab,
+/* Leave a tombstone where @slab is in @t; false when it is not there. */
+static bool vmem_slabtab_tomb(struct vmem_slabtab *t, struct vmem_slab *slab,
 			      unsigned int shift)
 {
 	struct vmem_slab *cur;
@@ -276,15 +276,16 @@ static void vmem_slabtab_tomb(struct vmem_slabtab *t, struct vmem_slab *slab,
 	     (cur = rcu_dereference_protected(t->slot[i], true)) != slab;
 	     i = i + 1 < t->nslots ? i + 1 : 0)
 		if (!cur)
-			return;
+			return false;
 	RCU_INIT_POINTER(t->slot[i], VMEM_SLAB_TOMB);
+	return true;
 }
 
 /*
- * While a CPU copies the table for a growth, slabs filed (@gone false) and
+ * While a CPU copies the table to resize it, slabs filed (@gone false) and
  * removed are logged, for it to apply to its copy: a copy made without the
  * lock while slabs come and go is published all the same.  Past
- * VMEM_SLABTAB_LOG changes the log overflows and that growth fails.  Under
+ * VMEM_SLABTAB_LOG changes the log overflows and that resize fails.  Under
  * the lock.
  */
 static void vmem_slabtab_log(struct vmem_qcache *qc, struct vmem_slab *slab,
@@ -301,7 +302,9 @@ static void vmem_slabtab_log(struct vmem_qcache *qc, struct vmem_slab *slab,
 static void vmem_slabtab_del(struct vmem_qcache *qc, struct vmem_slab *slab)
 {
 	lockdep_assert_held(&qc->lock);
-	vmem_slabtab_tomb(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
+	/* Every slab given back was filed. */
+	WARN_ON_ONCE(!vmem_slabtab_tomb(vmem_slabtab_of(qc), slab,
+					qc->vm->slab_shift));
 	vmem_slabtab_log(qc, slab, true);
 	vmem_slabtab_changed(qc);
 }
@@ -368,9 +371,9 @@ static void vmem_slabtab_publish(struct vmem_qcache *qc,
 /*
  * Fill the empty table @nt from the cache's table without the lock, under
  * RCU (@flags as spin_lock_irqsave() gave them), take the lock again and
- * publish @nt if no slab was filed or removed meanwhile, or, for a growth,
- * once the changes logged meanwhile are applied to it; for a shrink, only
- * if the table is still too large.  The caller has set @slabtab_resizing.
+ * publish @nt, once the slabs filed and removed meanwhile (logged) are
+ * applied to it; for a shrink, only if the table is still too large.  The
+ * caller has set @slabtab_resizing.
  * Called and returns with the lock held; false when @nt was not published
  * (the caller frees it after dropping the lock: it was never seen).
  */
@@ -384,7 +387,7 @@ static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
 	/* Slabs removed from here on are not freed before the log is applied. */
 	rcu_read_lock();
 	qc->slabtab_nlog = 0;
-	qc->slabtab_logging = !shrink;
+	qc->slabtab_logging = true;
 	spin_unlock_irqrestore(&qc->lock, *flags);
 	done = vmem_slabtab_copy(rcu_dereference(qc->slabtab), nt,
 				 qc->vm->slab_shift);
@@ -392,7 +395,7 @@ static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
 	qc->slabtab_logging = false;
 	/* At most VMEM_SLABTAB_LOG probes: bounded under the lock. */
 	if (done && qc->slabtab_gen != gen)
-		done = !shrink && vmem_slabtab_replay(qc, nt);
+		done = vmem_slabtab_replay(qc, nt);
 	if (done && shrink)
 		done = qc->nslabs < vmem_slabtab_of(qc)->nslots / 16;
 	if (done)
@@ -420,13 +423,13 @@ static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
 	/* One CPU resizes it at a time; the others fill it meanwhile. */
 	if (!vmem_slabtab_room(vmem_slabtab_of(qc), 1, 2) &&
 	    !qc->slabtab_resizing) {
-		qc->slabtab_resizing = true;
+		WRITE_ONCE(qc->slabtab_resizing, true);
 		bytes = vmem_slabtab_bytes(qc->nslabs + 1);
 		spin_unlock_irqrestore(&qc->lock, *flags);
 		nt = vmem_slabtab_alloc(bytes, gfp);
 		spin_lock_irqsave(&qc->lock, *flags);
 		grown = nt && vmem_slabtab_fill(qc, nt, false, flags);
-		qc->slabtab_resizing = false;
+		WRITE_ONCE(qc->slabtab_resizing, false);
 		if (nt && !grown) {
 			spin_unlock_irqrestore(&qc->lock, *flags);
 			kvfree(nt);
@@ -457,7 +460,8 @@ static void vmem_slabtab_shrink(struct vmem_qcache *qc)
 	slots = t ? t->nslots : 0;
 	rcu_read_unlock();
 	bytes = vmem_slabtab_bytes(nslabs);
-	if (nslabs >= slots / 16 || !bytes ||
+	/* Racy peeks, checked again under the lock. */
+	if (READ_ONCE(qc->slabtab_resizing) || nslabs >= slots / 16 || !bytes ||
 	    bytes >= offsetof(struct vmem_slabtab, slot) +
 		     slots * sizeof(struct vmem_slab *))
 		return;
@@ -467,10 +471,10 @@ static void vmem_slabtab_shrink(struct vmem_qcache *qc)
 	spin_lock_irqsave(&qc->lock, flags);
 	/* One resize at a time: a growth's log is its own. */
 	if (!qc->slabtab_resizing) {
-		qc->slabtab_resizing = true;
+		WRITE_ONCE(qc->slabtab_resizing, true);
 		if (vmem_slabtab_fill(qc, nt, true, &flags))
 			nt = NULL;
-		qc->slabtab_resizing = false;
+		WRITE_ONCE(qc->slabtab_resizing, false);
 	}
 	spin_unlock_irqrestore(&qc->lock, flags);
 	kfree(nt);	/* never seen; from kzalloc() without waiting */
