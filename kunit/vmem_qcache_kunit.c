@@ -342,9 +342,10 @@ static void qcache_slab_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vm->stats.bad_free, 1ULL);
 	vmem_qcache_purge(vm);
 	KUNIT_EXPECT_EQ(test, qc_stats(vm, 4).slabs, 0UL);
-	/* The smallest table: 256 bytes. */
+	/* The smallest table. */
 	KUNIT_EXPECT_EQ(test, qc_table_slots(vm, 4),
-			(256 - offsetof(struct vmem_slabtab, slot)) /
+			(VMEM_SLABTAB_MIN_BYTES -
+			 offsetof(struct vmem_slabtab, slot)) /
 			sizeof(struct vmem_slab *));
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 0x100000);
 	VMEM_TEST_CHECK(test, vm);

@@ -62,6 +62,9 @@
  * and the smallest object is one quantum.
  */
 #define VMEM_SLAB_OBJS_MAX	(4 * VMEM_QCACHE_MAX)
+/* The smallest slab table, header included (28 slots; 60 on 32-bit). */
+#define VMEM_SLABTAB_MIN_BYTES	256
+
 /* Slabs filed or removed while a slab table is copied, at most. */
 #define VMEM_SLABTAB_LOG	16
 

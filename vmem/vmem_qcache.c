@@ -146,8 +146,9 @@ static void vmem_depot_lock(struct vmem_qcache *qc)
  * store (its base and pools written before), and a removed slab leaves a
  * tombstone (%VMEM_SLAB_TOMB), so a reader's probe never misses an entry
  * that was there before it started.  Slots in use, slabs and tombstones,
- * stay below half the table (three quarters while a larger one cannot be
- * had): probes are short and always end at an empty slot.
+ * stay below half the table (three quarters while another CPU resizes it
+ * or after a growth failed): probes are short and always end at an empty
+ * slot.
  *
  * A table is one allocation of a power of two bytes (kmalloc's sizes, no
  * rounding up), its slots what is left after the header: their number is
@@ -171,7 +172,6 @@ static void vmem_depot_lock(struct vmem_qcache *qc)
  * cache.
  */
 
-#define VMEM_SLABTAB_MIN_BYTES	256
 #define VMEM_SLABTAB_MAX_BYTES	BIT(27)
 
 /* Bytes of a table for @n slabs, a quarter full; 0 when too many. */

@@ -222,12 +222,24 @@ vmemq_started()
 vmemq_boot()
 {
 	local kernel=$1 initrd=$2 mode=$3 out=$4 kver pid rc=0 start=$SECONDS
+	local accel=$VMEMQ_ACCEL
 
+	# The tests and the demo run TCG's vCPUs in one host thread.  With a
+	# thread per vCPU (MTTCG), a static key switched while the other vCPU
+	# runs the code being patched (tracing turned on: sched_switch in
+	# __schedule, on 7.2 sid) sometimes hit the int3 of the patching
+	# after the kernel had finished it: an Oops outside the module, after
+	# the tests had started.  One thread keeps the guest's view of its
+	# code coherent; the two vCPUs still interleave.  The benchmark keeps
+	# a thread per vCPU: it measures scaling.
+	if [[ $accel == tcg && $mode != bench ]]; then
+		accel=tcg,thread=single
+	fi
 	kver=${kernel##*/vmlinuz-}
 	mkdir -p "$out"
 	rm -f "$out/console.log" "$out/results.log"
 	timeout -k 10 "$VMEMQ_TIMEOUT" qemu-system-x86_64 \
-		-accel "$VMEMQ_ACCEL" -cpu "$VMEMQ_CPU" -smp "$VMEMQ_SMP" -m 1G \
+		-accel "$accel" -cpu "$VMEMQ_CPU" -smp "$VMEMQ_SMP" -m 1G \
 		-nographic -monitor none -no-reboot -nic none \
 		-serial "file:$out/console.log" -serial "file:$out/results.log" \
 		-kernel "$kernel" -initrd "$initrd" \
