@@ -344,8 +344,7 @@ static void qcache_slab_table(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, qc_stats(vm, 4).slabs, 0UL);
 	/* The smallest table. */
 	KUNIT_EXPECT_EQ(test, qc_table_slots(vm, 4),
-			(VMEM_SLABTAB_MIN_BYTES -
-			 offsetof(struct vmem_slabtab, slot)) /
+			(VMEM_SLABTAB_MIN_BYTES - vmem_slabtab_size(0)) /
 			sizeof(struct vmem_slab *));
 	VMEM_TEST_EXPECT_SIZES(test, vm, 0, 0x100000);
 	VMEM_TEST_CHECK(test, vm);

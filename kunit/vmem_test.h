@@ -255,8 +255,7 @@ static inline const char *vmem_test_footprint(struct vmem *vm)
 		else if (t && 4 * t->used > 3 * t->nslots)
 			why = "slab table more than three quarters used";
 		else if (t && nslabs < t->nslots / 16 &&
-			 offsetof(struct vmem_slabtab, slot) +
-			 t->nslots * sizeof(t->slot[0]) > VMEM_SLABTAB_MIN_BYTES)
+			 vmem_slabtab_size(t->nslots) > VMEM_SLABTAB_MIN_BYTES)
 			why = "slab table too large for the slabs";
 		spin_unlock_irqrestore(&qc->lock, flags);
 	}

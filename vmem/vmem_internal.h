@@ -268,6 +268,13 @@ struct vmem_slabtab {
 	struct vmem_slab __rcu *slot[];
 };
 
+/* Bytes of a slab table of @nslots slots, header included. */
+static inline unsigned long vmem_slabtab_size(unsigned long nslots)
+{
+	return offsetof(struct vmem_slabtab, slot) +
+	       nslots * sizeof(struct vmem_slab *);
+}
+
 /*
  * The first slab of @t (which may be %NULL) from slot *@i on, or %NULL;
  * *@i is then the slot after it.  Every slab of a table, under RCU or the
@@ -330,7 +337,6 @@ struct vmem_qcache_cpu {
  * @nslabs: Slabs taken from the arena.
  * @slab_bytes: Bytes of the arena held as slabs.
  * @slabtab: The slabs by base; %NULL until the first one.
- * @slabtab_gen: Changes of @slabtab and of its slots (under @lock).
  * @slabtab_resizing: A CPU makes a new @slabtab, larger, smaller or the
  *                    same without tombstones; one at a time (under @lock).
  * @slabtab_logging: It copies @slabtab without the lock: slabs filed and
@@ -356,7 +362,6 @@ struct vmem_qcache {
 	unsigned long nslabs;
 	unsigned long slab_bytes;
 	struct vmem_slabtab __rcu *slabtab;
-	unsigned long slabtab_gen;
 	bool slabtab_resizing;
 	bool slabtab_logging;
 	unsigned int slabtab_nlog;

@@ -42,8 +42,8 @@
  * no division).  That makes a free of a cached size as safe as any other:
  * an address that is not held (a double free, or no object at all) is
  * reported and changes nothing, and a size that is not the object's is
- * handed on to the arena, which reports it.  A resource is any unsigned long, 0 included: magazines
- * hold them as values and need no sentinel.
+ * handed on to the arena, which reports it.  A resource is any unsigned
+ * long, 0 included: magazines hold them as values and need no sentinel.
  *
  * Cached resources go back to the arena when an allocation would otherwise
  * fail (vmem_qcache_purge(), before failing or sleeping, from any context),
@@ -155,9 +155,8 @@ static void vmem_depot_lock(struct vmem_qcache *qc)
  * not a power of two, so a probe starts at reciprocal_scale() of the hash.
  * When an insertion would pass half, a table sized for four times the
  * slabs is allocated and filled without the lock, under RCU, and published
- * with rcu_assign_pointer(): at once if no slab was filed or removed
- * meanwhile (the cache's @slabtab_gen), or once the few that were, logged
- * under the lock, are applied to it.  The old table is freed after a grace
+ * with rcu_assign_pointer() once the few slabs filed or removed meanwhile,
+ * logged under the lock, are applied to it.  The old table is freed after a grace
  * period and never written again, so a reader still probing it finds what
  * it held.  Nothing proportional to the table's size is done under the
  * lock.  One CPU resizes a table at a time; while it does, and when its
@@ -181,9 +180,8 @@ static unsigned long vmem_slabtab_bytes(unsigned long n)
 
 	if (n > VMEM_SLABTAB_MAX_BYTES / (4 * sizeof(struct vmem_slab *)))
 		return 0;
-	bytes = offsetof(struct vmem_slabtab, slot) +
-		4 * max(n, 1UL) * sizeof(struct vmem_slab *);
-	bytes = max(VMEM_SLABTAB_MIN_BYTES, roundup_pow_of_two(bytes));
+	bytes = roundup_pow_of_two(vmem_slabtab_size(4 * max(n, 1UL)));
+	bytes = max(VMEM_SLABTAB_MIN_BYTES, bytes);
 	return bytes <= VMEM_SLABTAB_MAX_BYTES ? bytes : 0;
 }
 
@@ -199,7 +197,7 @@ static struct vmem_slabtab *vmem_slabtab_alloc(unsigned long bytes, gfp_t gfp)
 	else
 		t = kzalloc(bytes, gfp | __GFP_NOWARN);
 	if (t)
-		t->nslots = (bytes - offsetof(struct vmem_slabtab, slot)) /
+		t->nslots = (bytes - vmem_slabtab_size(0)) /
 			    sizeof(t->slot[0]);
 	return t;
 }
@@ -214,10 +212,17 @@ static bool vmem_slabtab_room(struct vmem_slabtab *t, unsigned int num,
 	return t && (t->used + 1) * den <= t->nslots * num;
 }
 
+/* The slot a probe for @base starts at, and the one after @i. */
 static unsigned long vmem_slabtab_first(struct vmem_slabtab *t,
 					unsigned long base, unsigned int shift)
 {
 	return reciprocal_scale(hash_long(base >> shift, 32), t->nslots);
+}
+
+static unsigned long vmem_slabtab_step(struct vmem_slabtab *t,
+				       unsigned long i)
+{
+	return i + 1 < t->nslots ? i + 1 : 0;
 }
 
 /* Find the slab whose base is @base.  Under RCU or the cache's lock. */
@@ -232,7 +237,7 @@ static struct vmem_slab *vmem_slabtab_find(struct vmem_slabtab *t,
 		return NULL;
 	for (i = vmem_slabtab_first(t, base, shift);
 	     (slab = rcu_dereference_raw(t->slot[i]));
-	     i = i + 1 < t->nslots ? i + 1 : 0)
+	     i = vmem_slabtab_step(t, i))
 		if (slab != VMEM_SLAB_TOMB && slab->base == base)
 			return slab;
 	return NULL;
@@ -247,22 +252,12 @@ static void vmem_slabtab_add(struct vmem_slabtab *t, struct vmem_slab *slab,
 
 	for (i = vmem_slabtab_first(t, slab->base, shift);
 	     (old = rcu_dereference_protected(t->slot[i], true)) &&
-	     old != VMEM_SLAB_TOMB; i = i + 1 < t->nslots ? i + 1 : 0)
+	     old != VMEM_SLAB_TOMB; i = vmem_slabtab_step(t, i))
 		;
 	if (!old)
 		t->used++;
 	/* Readers that find the slab see its base and pools. */
 	rcu_assign_pointer(t->slot[i], slab);
-}
-
-/*
- * A slab was filed or removed, or the table replaced: a copy of the table
- * made without the lock meanwhile is out of date.  Under the lock.
- */
-static void vmem_slabtab_changed(struct vmem_qcache *qc)
-{
-	lockdep_assert_held(&qc->lock);
-	qc->slabtab_gen++;
 }
 
 /* Leave a tombstone where @slab is in @t; false when it is not there. */
@@ -274,7 +269,7 @@ static bool vmem_slabtab_tomb(struct vmem_slabtab *t, struct vmem_slab *slab,
 
 	for (i = vmem_slabtab_first(t, slab->base, shift);
 	     (cur = rcu_dereference_protected(t->slot[i], true)) != slab;
-	     i = i + 1 < t->nslots ? i + 1 : 0)
+	     i = vmem_slabtab_step(t, i))
 		if (!cur)
 			return false;
 	RCU_INIT_POINTER(t->slot[i], VMEM_SLAB_TOMB);
@@ -306,7 +301,6 @@ static void vmem_slabtab_del(struct vmem_qcache *qc, struct vmem_slab *slab)
 	WARN_ON_ONCE(!vmem_slabtab_tomb(vmem_slabtab_of(qc), slab,
 					qc->vm->slab_shift));
 	vmem_slabtab_log(qc, slab, true);
-	vmem_slabtab_changed(qc);
 }
 
 /*
@@ -363,7 +357,6 @@ static void vmem_slabtab_publish(struct vmem_qcache *qc,
 	struct vmem_slabtab *t = vmem_slabtab_of(qc);
 
 	rcu_assign_pointer(qc->slabtab, nt);
-	vmem_slabtab_changed(qc);
 	if (t)
 		kvfree_rcu(t, rcu);
 }
@@ -381,7 +374,6 @@ static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
 			      bool shrink, unsigned long *flags)
 	__must_hold(&qc->lock)
 {
-	unsigned long gen = qc->slabtab_gen;
 	bool done;
 
 	/* Slabs removed from here on are not freed before the log is applied. */
@@ -393,8 +385,12 @@ static bool vmem_slabtab_fill(struct vmem_qcache *qc, struct vmem_slabtab *nt,
 				 qc->vm->slab_shift);
 	spin_lock_irqsave(&qc->lock, *flags);
 	qc->slabtab_logging = false;
-	/* At most VMEM_SLABTAB_LOG probes: bounded under the lock. */
-	if (done && qc->slabtab_gen != gen)
+	/*
+	 * Every change made while the copy was made is in the log (a table
+	 * is replaced only by the one CPU that resizes it): at most
+	 * VMEM_SLABTAB_LOG probes, bounded under the lock.
+	 */
+	if (done)
 		done = vmem_slabtab_replay(qc, nt);
 	if (done && shrink)
 		done = qc->nslabs < vmem_slabtab_of(qc)->nslots / 16;
@@ -441,7 +437,6 @@ static int vmem_slab_file(struct vmem_qcache *qc, struct vmem_slab *slab,
 		return -ENOMEM;
 	vmem_slabtab_add(vmem_slabtab_of(qc), slab, qc->vm->slab_shift);
 	vmem_slabtab_log(qc, slab, false);
-	vmem_slabtab_changed(qc);
 	return 0;
 }
 
@@ -462,8 +457,7 @@ static void vmem_slabtab_shrink(struct vmem_qcache *qc)
 	bytes = vmem_slabtab_bytes(nslabs);
 	/* Racy peeks, checked again under the lock. */
 	if (READ_ONCE(qc->slabtab_resizing) || nslabs >= slots / 16 || !bytes ||
-	    bytes >= offsetof(struct vmem_slabtab, slot) +
-		     slots * sizeof(struct vmem_slab *))
+	    bytes >= vmem_slabtab_size(slots))
 		return;
 	nt = vmem_slabtab_alloc(bytes, GFP_NOWAIT);
 	if (!nt)

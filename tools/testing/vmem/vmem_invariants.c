@@ -205,8 +205,7 @@ static const char *vi_slabtab(struct vmem *vm, struct vmem_qcache *qc,
 	if (!t)
 		return qc->nslabs ? vi_qfail(qc, "%lu slabs and no table",
 					     qc->nslabs) : NULL;
-	bytes = offsetof(struct vmem_slabtab, slot) +
-		t->nslots * sizeof(t->slot[0]);
+	bytes = vmem_slabtab_size(t->nslots);
 	if (bytes & (bytes - 1))
 		return vi_qfail(qc, "slab table of %lu bytes", bytes);
 	for (i = 0; i < t->nslots; i++) {
